@@ -1,0 +1,59 @@
+#pragma once
+// The message that every effectful call (sample, param, ...) sends through the handler stack.
+
+#include "ppl/distributions/constraints.h"
+#include "ppl/distributions/distribution.h"
+
+#include <functional>
+#include <map>
+#include <unordered_map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ppl {
+
+/// One enclosing plate as seen by a site (Pyro's CondIndepStackFrame).
+struct PlateFrame {
+  std::string name;
+  std::optional<int64_t> dim;  ///< batch dim counted from the right; nullopt for sequential plates
+  int64_t size = 0;            ///< subsample size (the size the site sees)
+  int64_t full_size = 0;       ///< size of the whole data set
+  int64_t counter = 0;         ///< iteration index of a sequential plate
+  bool vectorized() const { return dim.has_value(); }
+};
+
+/// Values by site name, for handlers such as condition, substitute and do.
+using TensorDict = std::unordered_map<std::string, torch::Tensor>;
+
+/// Per-site inference options (Pyro's `infer` dict): "is_auxiliary", "was_observed", "obs"...
+using InferValue = std::variant<bool, int64_t, double, std::string, torch::Tensor>;
+using InferDict = std::map<std::string, InferValue>;
+
+enum class MessageType { sample, param };
+
+std::string to_string(MessageType type);
+
+struct Message {
+  MessageType type = MessageType::sample;
+  std::string name;
+  /// sample sites: the distribution. Handlers may replace it (plates broadcast it).
+  dist::DistributionPtr fn;
+  torch::Tensor value;
+  bool is_observed = false;
+  double scale = 1.0;
+  torch::Tensor mask;  ///< boolean, broadcast against the log-prob; undefined = keep all
+  std::vector<PlateFrame> cond_indep_stack;  ///< outermost plate first
+  bool done = false;                         ///< value final: no default draw
+  bool stop = false;                         ///< handlers further out do not see this message
+  InferDict infer;
+
+  /// param sites: lazy initial value and constraint, used when the store has no such name.
+  std::function<torch::Tensor()> param_init;
+  constraints::ConstraintPtr constraint;
+
+  /// Handler-specific: the `do` handler that already split this site.
+  const void* intervener = nullptr;
+};
+
+}  // namespace ppl

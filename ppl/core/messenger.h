@@ -1,0 +1,55 @@
+#pragma once
+// Effect handlers: the thread-local handler stack and `apply_stack` (Pyro's poutine runtime).
+
+#include "ppl/core/message.h"
+
+#include <vector>
+
+namespace ppl {
+
+/// Base of every effect handler. A concrete handler installs itself at the end of its constructor
+/// (`enter()`) and is removed by its destructor, also when an exception unwinds: the object's
+/// scope is the handler's scope, like Python's `with`.
+class Messenger {
+ public:
+  Messenger(const Messenger&) = delete;
+  Messenger& operator=(const Messenger&) = delete;
+  virtual ~Messenger() { exit(); }
+
+  /// Called innermost handler first; set `msg.stop` to hide the message from outer handlers.
+  virtual void process_message(Message& /*msg*/) {}
+  /// Called after the default behaviour, from the outermost visited handler to the innermost.
+  virtual void postprocess_message(Message& /*msg*/) {}
+
+  /// Pushes this handler on the current thread's stack; std::logic_error if already installed.
+  void enter();
+  /// Removes this handler from the stack (no-op when not installed).
+  void exit() noexcept;
+  bool installed() const { return installed_; }
+
+ protected:
+  Messenger() = default;
+
+ private:
+  bool installed_ = false;
+};
+
+/// The current thread's handlers, outermost first.
+const std::vector<Messenger*>& handler_stack();
+
+/// Sends `msg` through the current thread's handlers and applies the default behaviour:
+/// a sample site draws with `rsample` when available (else `sample`) unless it has a value or
+/// is done; a param site reads the active param store.
+void apply_stack(Message& msg);
+
+/// Runs `fn(args...)` inside a handler of type M built from `messenger_args`: the
+/// function-wrapping form of every handler (`replay(model, trace)(x)`).
+template <class M, class Fn, class... MessengerArgs>
+auto wrap_with(Fn fn, MessengerArgs... messenger_args) {
+  return [fn = std::move(fn), messenger_args...](auto&&... args) -> decltype(auto) {
+    M messenger(messenger_args...);
+    return fn(std::forward<decltype(args)>(args)...);
+  };
+}
+
+}  // namespace ppl

@@ -1,0 +1,159 @@
+#include "ppl/core/plate.h"
+
+#include "ppl/core/primitives.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ppl {
+namespace {
+
+/// The thread's plate dims: slot k holds the name of the plate at dim -(k + 1), "" when free.
+std::vector<std::string>& allocated_dims() {
+  thread_local std::vector<std::string> names;
+  return names;
+}
+
+int64_t allocate_dim(const std::string& name, std::optional<int64_t> requested) {
+  auto& names = allocated_dims();
+  if (std::find(names.begin(), names.end(), name) != names.end())
+    throw std::invalid_argument(fmt::format("duplicate plate '{}': a plate of that name is already active", name));
+  int64_t dim = -1;
+  if (requested) {
+    dim = *requested;
+    if (dim >= 0)
+      throw std::invalid_argument(fmt::format("plate '{}': dim must be negative (counted from the right), got {}", name, dim));
+  } else {
+    while (static_cast<size_t>(-dim) <= names.size() && !names[-dim - 1].empty()) --dim;
+  }
+  if (names.size() < static_cast<size_t>(-dim)) names.resize(-dim);
+  std::string& slot = names[-dim - 1];
+  if (!slot.empty()) {
+    throw std::invalid_argument(fmt::format(
+        "plates '{}' and '{}' collide at dim={}; try moving one of them left, e.g. dim={}", name,
+        slot, dim, dim - 1));
+  }
+  slot = name;
+  return dim;
+}
+
+void free_dim(int64_t dim) {
+  auto& names = allocated_dims();
+  names[-dim - 1].clear();
+  while (!names.empty() && names.back().empty()) names.pop_back();
+}
+
+/// The distribution of a plate's subsample indices: a uniform random subset. Its log-prob is
+/// zero; the site exists so that replaying a guide trace gives the model the same indices.
+class Subsample : public dist::DistributionBase<Subsample> {
+ public:
+  Subsample(int64_t size, int64_t subsample_size, torch::Device device)
+      : DistributionBase({}, {subsample_size}, false), size_(size), device_(device) {}
+  std::string name() const override { return "Subsample"; }
+  torch::Tensor sample(const dist::Shape&, c10::optional<at::Generator> generator) const override {
+    auto options = torch::TensorOptions().dtype(torch::kLong).device(device_);
+    return torch::randperm(size_, generator, options).slice(0, 0, event_shape_[0]);
+  }
+  torch::Tensor log_prob(const torch::Tensor& value) const override {
+    return torch::zeros({}, torch::TensorOptions().device(value.device()));
+  }
+  dist::DistributionPtr expand(const dist::Shape& batch_shape) const override {
+    if (!batch_shape.empty()) throw std::invalid_argument("Subsample cannot be expanded");
+    return clone();
+  }
+
+ private:
+  int64_t size_;
+  torch::Device device_;
+};
+
+/// Pyro's BroadcastMessenger: expands the site's distribution to the sizes of its plates.
+void broadcast_to_plates(Message& msg) {
+  const dist::Shape& actual = msg.fn->batch_shape();
+  constexpr int64_t kFree = -1;
+  dist::Shape target(actual);
+  for (auto& size : target)
+    if (size == 1) size = kFree;
+  for (const PlateFrame& frame : msg.cond_indep_stack) {
+    if (!frame.dim) continue;
+    const auto needed = static_cast<size_t>(-*frame.dim);
+    if (target.size() < needed) target.insert(target.begin(), needed - target.size(), kFree);
+    int64_t& slot = target[target.size() - needed];
+    if (slot != kFree && slot != frame.size) {
+      throw std::invalid_argument(fmt::format(
+          "shape mismatch inside plate('{}') at site '{}' dim {}: plate size {} but the "
+          "distribution's batch_shape {} has {}",
+          frame.name, msg.name, *frame.dim, frame.size, dist::shape_str(actual), slot));
+    }
+    slot = frame.size;
+  }
+  const size_t offset = target.size() - actual.size();
+  for (size_t i = 0; i < target.size(); ++i)
+    if (target[i] == kFree) target[i] = i >= offset ? actual[i - offset] : 1;
+  if (target != actual) msg.fn = msg.fn->expand(target);
+}
+
+}  // namespace
+
+plate::plate(std::string name, int64_t size, PlateOptions options) : device_(options.device()) {
+  if (size < 0) throw std::invalid_argument(fmt::format("plate '{}': size must be >= 0, got {}", name, size));
+  const int64_t subsample_size = options.subsample_size().value_or(size);
+  if (subsample_size < 0 || subsample_size > size) {
+    throw std::invalid_argument(fmt::format(
+        "plate '{}': subsample_size must be in [0, {}], got {}", name, size, subsample_size));
+  }
+  if (subsample_size < size) {
+    // Drawn before this plate is entered, as a site outside it (so it is not scaled).
+    indices_ = sample(name, Subsample(size, subsample_size, options.device()), {},
+                      InferDict{{"_subsample", true}});
+  }
+  frame_ = PlateFrame{std::move(name), std::nullopt, subsample_size, size, 0};
+  frame_.dim = allocate_dim(frame_.name, options.dim());
+  enter();
+}
+
+plate::plate(std::string name, int64_t size, int64_t dim)
+    : plate(std::move(name), size, PlateOptions().dim(dim)) {}
+
+plate::~plate() {
+  exit();
+  free_dim(*frame_.dim);
+}
+
+const torch::Tensor& plate::indices() const {
+  if (!indices_.defined())
+    indices_ = torch::arange(frame_.full_size, torch::TensorOptions().dtype(torch::kLong).device(device_));
+  return indices_;
+}
+
+void plate::process_message(Message& msg) {
+  msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame_);
+  if (frame_.size != frame_.full_size && frame_.size > 0)
+    msg.scale *= static_cast<double>(frame_.full_size) / static_cast<double>(frame_.size);
+  if (msg.type == MessageType::sample && !msg.done) broadcast_to_plates(msg);
+}
+
+struct plate_range::iterator::Scope : Messenger {
+  PlateFrame frame;
+  explicit Scope(PlateFrame f) : frame(std::move(f)) { enter(); }
+  void process_message(Message& msg) override {
+    msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame);
+  }
+};
+
+plate_range::iterator::iterator(const plate_range* range, int64_t index)
+    : range_(range), index_(index) {
+  if (range_ && index_ < range_->size_)
+    scope_ = std::make_shared<Scope>(PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
+}
+
+plate_range::iterator& plate_range::iterator::operator++() {
+  scope_.reset();
+  ++index_;
+  if (index_ < range_->size_)
+    scope_ = std::make_shared<Scope>(PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
+  return *this;
+}
+
+}  // namespace ppl

@@ -1,0 +1,50 @@
+#pragma once
+// The primitives a model or guide calls: sample, param, module, deterministic, factor.
+// Plates live in plate.h.
+
+#include "ppl/core/message.h"
+
+#include <torch/nn/module.h>
+
+#include <functional>
+#include <string>
+
+namespace ppl {
+
+/// Draws a value for site `name` from `fn`, or observes `obs` when it is defined. What happens
+/// is up to the installed handlers; with none, returns `obs` or a draw (rsample if available).
+torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
+                     const torch::Tensor& obs = {}, InferDict infer = {});
+torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
+                     const torch::Tensor& obs = {}, InferDict infer = {});
+
+/// The constrained value of parameter `name`, created from `init` (a constrained value) the
+/// first time the active param store sees the name.
+torch::Tensor param(const std::string& name, const torch::Tensor& init,
+                    const constraints::ConstraintPtr& constraint = constraints::real);
+/// As above with a lazy initializer, called only when the parameter does not exist yet.
+torch::Tensor param(const std::string& name, std::function<torch::Tensor()> init,
+                    const constraints::ConstraintPtr& constraint = constraints::real);
+/// An existing parameter; std::out_of_range if the store has no such name.
+torch::Tensor param(const std::string& name);
+
+/// Registers every parameter of `module` as the param site "name$$$path.to.weight", sharing
+/// storage with the module so optimizer steps update it in place. A value already in the store
+/// under that name (say, loaded from a file) is copied into the module first.
+void module(const std::string& name, torch::nn::Module& module);
+template <class ModuleType>
+void module(const std::string& name, torch::nn::ModuleHolder<ModuleType>& holder) {
+  module(name, *holder);
+}
+
+/// Records `value` as a site of its own (a Delta observed at `value`) and returns it.
+torch::Tensor deterministic(const std::string& name, const torch::Tensor& value,
+                            int64_t event_dim = 0);
+
+/// Adds `log_factor` to the model's log density (an auxiliary observed site).
+void factor(const std::string& name, const torch::Tensor& log_factor);
+
+/// Separator between a module name and its parameter paths in the param store.
+inline constexpr const char* kModuleSeparator = "$$$";
+
+}  // namespace ppl

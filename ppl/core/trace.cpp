@@ -1,0 +1,119 @@
+#include "ppl/core/trace.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ppl {
+namespace {
+
+std::string shape_text(c10::IntArrayRef shape) { return fmt::format("{}", fmt::join(shape, " ")); }
+
+}  // namespace
+
+std::string to_string(MessageType type) { return type == MessageType::sample ? "sample" : "param"; }
+
+bool Site::is_latent() const {
+  if (!is_sample() || is_observed) return false;
+  auto it = infer.find("is_auxiliary");
+  return it == infer.end() || !std::get<bool>(it->second);
+}
+
+void Trace::add(const Message& msg) {
+  auto it = index_.find(msg.name);
+  if (it != index_.end()) {
+    Site& existing = sites_[it->second];
+    if (existing.type != msg.type) {
+      throw std::runtime_error(fmt::format("'{}' is already in the trace as a {} site", msg.name,
+                                           to_string(existing.type)));
+    }
+    if (msg.type != MessageType::param) {
+      throw std::runtime_error(fmt::format("multiple {} sites named '{}'", to_string(msg.type), msg.name));
+    }
+    static_cast<Message&>(existing) = msg;
+    return;
+  }
+  index_.emplace(msg.name, sites_.size());
+  sites_.push_back(Site{msg, {}, {}, {}});
+}
+
+const Site& Trace::at(const std::string& name) const {
+  auto it = index_.find(name);
+  if (it == index_.end()) throw std::out_of_range(fmt::format("no site named '{}' in the trace", name));
+  return sites_[it->second];
+}
+
+Site& Trace::at(const std::string& name) {
+  return const_cast<Site&>(static_cast<const Trace&>(*this).at(name));
+}
+
+torch::Tensor scale_and_mask(const torch::Tensor& log_prob, double scale, const torch::Tensor& mask) {
+  torch::Tensor result = log_prob;
+  if (mask.defined()) result = torch::where(mask, result, torch::zeros({}, result.options()));
+  if (scale != 1.0) result = result * scale;
+  return result;
+}
+
+void Trace::compute_log_prob(const SiteFilter& filter) {
+  for (Site& site : sites_) {
+    if (!site.is_sample() || site.log_prob.defined() || (filter && !filter(site))) continue;
+    try {
+      site.unscaled_log_prob = site.fn->log_prob(site.value);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("error while computing log_prob at site '{}':\n{}\n{}",
+                                           site.name, e.what(), format_shapes()));
+    }
+    site.log_prob = scale_and_mask(site.unscaled_log_prob, site.scale, site.mask);
+    site.log_prob_sum = site.log_prob.sum();
+  }
+}
+
+torch::Tensor Trace::log_prob_sum(const SiteFilter& filter) {
+  compute_log_prob(filter);
+  torch::Tensor total;
+  for (const Site& site : sites_) {
+    if (!site.is_sample() || (filter && !filter(site))) continue;
+    total = total.defined() ? total + site.log_prob_sum : site.log_prob_sum;
+  }
+  // An empty trace has no tensor to take a device from: a CPU zero broadcasts anywhere.
+  return total.defined() ? total : torch::zeros({});
+}
+
+std::string Trace::format_shapes() const {
+  std::vector<std::array<std::string, 3>> rows;  // name, batch part, event part
+  rows.push_back({"Trace Shapes:", "", ""});
+  rows.push_back({"Param Sites:", "", ""});
+  for (const Site& site : sites_) {
+    if (site.type == MessageType::param) rows.push_back({site.name, shape_text(site.value.sizes()), ""});
+  }
+  rows.push_back({"Sample Sites:", "", ""});
+  for (const Site& site : sites_) {
+    if (!site.is_sample()) continue;
+    const auto& batch = site.fn->batch_shape();
+    const auto& event = site.fn->event_shape();
+    rows.push_back({site.name + " dist", shape_text(batch), shape_text(event)});
+    if (site.value.defined()) {
+      const auto sizes = site.value.sizes();
+      const size_t event_dims = std::min(event.size(), sizes.size());
+      rows.push_back({"value", shape_text(sizes.slice(0, sizes.size() - event_dims)),
+                      shape_text(sizes.slice(sizes.size() - event_dims))});
+    }
+    if (site.log_prob.defined()) rows.push_back({"log_prob", shape_text(site.log_prob.sizes()), ""});
+  }
+  size_t width0 = 0, width1 = 0;
+  for (const auto& row : rows) {
+    width0 = std::max(width0, row[0].size());
+    width1 = std::max(width1, row[1].size());
+  }
+  std::string table;
+  for (const auto& row : rows) {
+    const bool header = row[0].back() == ':';
+    table += header ? fmt::format("{:>{}}", row[0], width0)
+                    : fmt::format("{:>{}} {:>{}} | {}", row[0], width0, row[1], width1, row[2]);
+    while (!table.empty() && table.back() == ' ') table.pop_back();
+    table += '\n';
+  }
+  return table;
+}
+
+}  // namespace ppl

@@ -1,0 +1,39 @@
+#pragma once
+// Bernoulli distribution over {0, 1}, parameterized by probabilities or logits.
+
+#include "ppl/distributions/distribution.h"
+
+namespace ppl::dist {
+
+/// Bernoulli(probs). log_prob works on logits (`binary_cross_entropy_with_logits`), with probs
+/// clamped to [eps, 1 - eps] of their dtype, so it stays finite at probs 0 and 1.
+class Bernoulli : public DistributionBase<Bernoulli> {
+ public:
+  /// std::invalid_argument (when validating) if a probability lies outside [0, 1].
+  explicit Bernoulli(torch::Tensor probs, std::optional<bool> validate_args = std::nullopt);
+  /// Bernoulli with probs = sigmoid(logits); std::invalid_argument (when validating) on NaN.
+  static Bernoulli from_logits(torch::Tensor logits,
+                               std::optional<bool> validate_args = std::nullopt);
+
+  std::string name() const override { return "Bernoulli"; }
+  /// The probabilities (computed from the logits when built from logits).
+  torch::Tensor probs() const { return probs_.defined() ? probs_ : logits_.sigmoid(); }
+  const torch::Tensor& logits() const { return logits_; }
+
+  torch::Tensor sample(const Shape& sample_shape = {},
+                       c10::optional<at::Generator> generator = c10::nullopt) const override;
+  /// Requires `value` in {0, 1} when validating; pass validate_args = false for values in [0, 1].
+  torch::Tensor log_prob(const torch::Tensor& value) const override;
+  torch::Tensor mean() const override { return probs(); }
+  torch::Tensor variance() const override;
+  torch::Tensor entropy() const override;
+  DistributionPtr expand(const Shape& batch_shape) const override;
+
+ private:
+  Bernoulli(torch::Tensor probs, torch::Tensor logits, std::optional<bool> validate_args);
+
+  torch::Tensor probs_;  // undefined when built from logits
+  torch::Tensor logits_;
+};
+
+}  // namespace ppl::dist

@@ -1,0 +1,40 @@
+#pragma once
+// Categorical distribution over {0, ..., K-1}, parameterized by probabilities or logits.
+
+#include "ppl/distributions/distribution.h"
+
+namespace ppl::dist {
+
+/// Categorical over the last dim of `probs` (K categories): batch_shape = probs.shape[:-1], event
+/// shape (); values are int64 indices. Probabilities are normalized to sum to 1.
+class Categorical : public DistributionBase<Categorical> {
+ public:
+  /// std::invalid_argument for a 0-dim `probs`, and (when validating) for negative probabilities
+  /// or a row without positive mass.
+  explicit Categorical(torch::Tensor probs, std::optional<bool> validate_args = std::nullopt);
+  /// Categorical with probs = softmax(logits); std::invalid_argument (when validating) on NaN.
+  static Categorical from_logits(torch::Tensor logits,
+                                 std::optional<bool> validate_args = std::nullopt);
+
+  std::string name() const override { return "Categorical"; }
+  /// Normalized probabilities (computed from the logits when built from logits).
+  torch::Tensor probs() const { return probs_.defined() ? probs_ : logits_.softmax(-1); }
+  /// Normalized logits: logits - logsumexp(logits).
+  const torch::Tensor& logits() const { return logits_; }
+  int64_t num_categories() const { return logits_.size(-1); }
+
+  torch::Tensor sample(const Shape& sample_shape = {},
+                       c10::optional<at::Generator> generator = c10::nullopt) const override;
+  /// `value` holds integer category indices; it broadcasts against batch_shape.
+  torch::Tensor log_prob(const torch::Tensor& value) const override;
+  torch::Tensor entropy() const override;
+  DistributionPtr expand(const Shape& batch_shape) const override;
+
+ private:
+  Categorical(torch::Tensor probs, torch::Tensor logits, std::optional<bool> validate_args);
+
+  torch::Tensor probs_;  // undefined when built from logits
+  torch::Tensor logits_;
+};
+
+}  // namespace ppl::dist

@@ -1,0 +1,58 @@
+#include "ppl/distributions/delta.h"
+
+#include <ATen/ExpandUtils.h>
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ppl::dist {
+
+Delta::Delta(torch::Tensor v, torch::Tensor log_density, int64_t event_dim,
+             std::optional<bool> validate_args)
+    : DistributionBase({}, {}, validate_args), v_(std::move(v)) {
+  if (event_dim < 0 || event_dim > v_.dim()) {
+    throw std::invalid_argument(
+        fmt::format("Delta: event_dim {} but v has shape {}", event_dim, shape_str(v_.sizes())));
+  }
+  const auto sizes = v_.sizes();
+  batch_shape_.assign(sizes.begin(), sizes.end() - event_dim);
+  event_shape_.assign(sizes.end() - event_dim, sizes.end());
+  if (!log_density.defined()) return;
+  if (!at::is_expandable_to(log_density.sizes(), batch_shape_)) {
+    throw std::invalid_argument(
+        fmt::format("Delta: log_density of shape {} does not broadcast to batch_shape {}",
+                    shape_str(log_density.sizes()), shape_str(batch_shape_)));
+  }
+  log_density_ = log_density.sizes() == batch_shape_ ? std::move(log_density)
+                                                     : log_density.expand(batch_shape_);
+}
+
+torch::Tensor Delta::rsample(const Shape& sample_shape, c10::optional<at::Generator>) const {
+  return v_.expand(extended_shape(sample_shape));
+}
+
+torch::Tensor Delta::log_prob(const torch::Tensor& value) const {
+  const auto dtype = value.is_floating_point() ? value.scalar_type()
+                     : v_.is_floating_point()  ? v_.scalar_type()
+                                               : c10::typeMetaToScalarType(at::get_default_dtype());
+  auto log_prob = (value == v_).to(dtype).log();
+  if (event_dim() > 0) {
+    std::vector<int64_t> dims(event_dim());
+    for (int64_t i = 0; i < event_dim(); ++i) dims[i] = -1 - i;
+    log_prob = log_prob.sum(dims);
+  }
+  return log_density_.defined() ? log_prob + log_density_ : log_prob;
+}
+
+DistributionPtr Delta::expand(const Shape& batch_shape) const {
+  check_expand(batch_shape);
+  auto expanded = std::make_shared<Delta>(*this);
+  Shape v_shape = batch_shape;
+  v_shape.insert(v_shape.end(), event_shape_.begin(), event_shape_.end());
+  expanded->v_ = v_.expand(v_shape);
+  if (log_density_.defined()) expanded->log_density_ = log_density_.expand(batch_shape);
+  expanded->batch_shape_ = batch_shape;
+  return expanded;
+}
+
+}  // namespace ppl::dist

@@ -1,0 +1,24 @@
+#include "ppl/handlers/do.h"
+
+namespace ppl::handlers {
+
+void DoMessenger::process_message(Message& msg) {
+  if (msg.type != MessageType::sample || msg.intervener == this) return;
+  auto it = data_.find(msg.name);
+  if (it == data_.end() || !it->second.defined()) return;
+  msg.intervener = this;
+  // Split the node: the original site runs through the whole stack (skipping this handler)...
+  // Handlers inside this one already added their plates, scale and mask: let them add them anew.
+  Message original = msg;
+  original.cond_indep_stack.clear();
+  original.scale = 1.0;
+  original.mask = torch::Tensor();
+  apply_stack(original);
+  // ...and the program sees the intervention under a mangled name, hidden from outer handlers.
+  msg.name += "__CF";
+  msg.value = it->second;
+  msg.is_observed = true;
+  msg.stop = true;
+}
+
+}  // namespace ppl::handlers

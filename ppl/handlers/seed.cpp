@@ -1,0 +1,32 @@
+#include "ppl/handlers/seed.h"
+
+#include <ATen/Context.h>
+#include <torch/cuda.h>
+
+#include <mutex>
+
+namespace ppl::handlers {
+
+SeedMessenger::SeedMessenger(uint64_t seed) {
+  std::vector<at::Generator> generators{at::detail::getDefaultCPUGenerator()};
+  for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+    generators.push_back(at::globalContext().defaultGenerator(
+        torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(i))));
+  }
+  for (auto& generator : generators) {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    saved_states_.emplace_back(generator, generator.get_state());
+    generator.set_current_seed(seed);
+  }
+  enter();
+}
+
+SeedMessenger::~SeedMessenger() {
+  exit();
+  for (auto& [generator, state] : saved_states_) {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(state);
+  }
+}
+
+}  // namespace ppl::handlers

@@ -1,0 +1,199 @@
+#include "ppl/params/param_store.h"
+
+#include "ppl/core/file_io.h"
+#include "ppl/distributions/transforms.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ppl {
+namespace {
+
+constexpr const char* kFileFormat = "ppl.param_store.v1";
+
+torch::Tensor to_unconstrained(const torch::Tensor& value,
+                               const constraints::ConstraintPtr& constraint) {
+  torch::NoGradGuard no_grad;
+  auto unconstrained = constraint == constraints::real
+                           ? value.detach().clone()
+                           : transforms::biject_to(constraint)->inverse(value.detach()).contiguous();
+  return unconstrained.requires_grad_(true);
+}
+
+torch::Tensor to_constrained(const torch::Tensor& unconstrained,
+                             const constraints::ConstraintPtr& constraint) {
+  if (constraint == constraints::real) return unconstrained;
+  return transforms::biject_to(constraint)->forward(unconstrained);
+}
+
+ParamStore*& current_store() {
+  thread_local ParamStore* store = nullptr;
+  return store;
+}
+
+}  // namespace
+
+torch::Tensor ParamStore::get_param(const std::string& name,
+                                    const std::function<torch::Tensor()>& init,
+                                    const constraints::ConstraintPtr& constraint) {
+  auto it = index_.find(name);
+  if (it == index_.end()) {
+    if (!init) throw std::out_of_range(fmt::format("param '{}' does not exist and has no initial value", name));
+    set(name, init(), constraint);
+    it = index_.find(name);
+  }
+  const Entry& e = entries_[it->second];
+  return to_constrained(e.unconstrained, e.constraint);
+}
+
+const ParamStore::Entry& ParamStore::entry(const std::string& name) const {
+  auto it = index_.find(name);
+  if (it == index_.end()) throw std::out_of_range(fmt::format("param '{}' is not in the param store", name));
+  return entries_[it->second];
+}
+
+torch::Tensor ParamStore::get(const std::string& name) const {
+  const Entry& e = entry(name);
+  return to_constrained(e.unconstrained, e.constraint);
+}
+
+const torch::Tensor& ParamStore::unconstrained(const std::string& name) const {
+  return entry(name).unconstrained;
+}
+
+const constraints::ConstraintPtr& ParamStore::constraint(const std::string& name) const {
+  return entry(name).constraint;
+}
+
+void ParamStore::set(const std::string& name, const torch::Tensor& value,
+                     const constraints::ConstraintPtr& constraint) {
+  if (!value.defined()) throw std::invalid_argument(fmt::format("param '{}': undefined value", name));
+  Entry e{name, to_unconstrained(value, constraint), constraint};
+  auto it = index_.find(name);
+  if (it != index_.end()) {
+    entries_[it->second] = std::move(e);
+  } else {
+    index_.emplace(name, entries_.size());
+    entries_.push_back(std::move(e));
+  }
+}
+
+void ParamStore::bind(const std::string& name, const torch::Tensor& parameter) {
+  auto it = index_.find(name);
+  if (it == index_.end()) {
+    index_.emplace(name, entries_.size());
+    entries_.push_back(Entry{name, parameter, constraints::real});
+    return;
+  }
+  Entry& e = entries_[it->second];
+  if (e.unconstrained.unsafeGetTensorImpl() == parameter.unsafeGetTensorImpl()) return;
+  // The store already holds a value (say, loaded from a file): move it into the module.
+  if (e.constraint != constraints::real || !e.unconstrained.sizes().equals(parameter.sizes())) {
+    throw std::invalid_argument(fmt::format(
+        "param '{}': the store holds shape {} under constraint {}, the module has shape {} (real)",
+        name, fmt::join(e.unconstrained.sizes(), ", "), e.constraint->to_string(),
+        fmt::join(parameter.sizes(), ", ")));
+  }
+  {
+    torch::NoGradGuard no_grad;
+    parameter.copy_(e.unconstrained);
+  }
+  e.unconstrained = parameter;
+}
+
+void ParamStore::erase(const std::string& name) {
+  auto it = index_.find(name);
+  if (it == index_.end()) return;
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(it->second));
+  index_.clear();
+  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].name, i);
+}
+
+void ParamStore::clear() {
+  entries_.clear();
+  index_.clear();
+}
+
+std::vector<std::string> ParamStore::names() const {
+  std::vector<std::string> result;
+  result.reserve(entries_.size());
+  for (const auto& e : entries_) result.push_back(e.name);
+  return result;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> ParamStore::named_parameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> result;
+  result.reserve(entries_.size());
+  for (const auto& e : entries_) result.emplace_back(e.name, e.unconstrained);
+  return result;
+}
+
+void ParamStore::save(const std::string& path) const {
+  c10::Dict<std::string, torch::Tensor> values;
+  c10::Dict<std::string, std::string> constraint_names;
+  for (const auto& e : entries_) {
+    values.insert(e.name, e.unconstrained.detach().cpu());
+    constraint_names.insert(e.name, e.constraint->to_string());
+  }
+  auto state = c10::ivalue::Tuple::create({std::string(kFileFormat), values, constraint_names});
+  write_file_atomically(path, torch::pickle_save(state));
+}
+
+void ParamStore::load(const std::string& path) {
+  const auto bytes = read_file(path);
+  c10::Dict<std::string, torch::Tensor> values;
+  c10::Dict<std::string, std::string> constraint_names;
+  try {
+    auto state = torch::pickle_load(bytes);
+    const auto& fields = state.toTupleRef().elements();
+    if (fields.size() != 3 || !fields[0].isString() || fields[0].toStringRef() != kFileFormat)
+      throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
+    values = c10::impl::toTypedDict<std::string, torch::Tensor>(fields[1].toGenericDict());
+    constraint_names = c10::impl::toTypedDict<std::string, std::string>(fields[2].toGenericDict());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("cannot load param store '{}': {}", path, e.what()));
+  }
+  // Check everything before changing anything, so a bad file leaves the store as it was.
+  std::vector<Entry> loaded;
+  for (const auto& item : values) {
+    const std::string& name = item.key();
+    if (!constraint_names.contains(name))
+      throw std::runtime_error(fmt::format("cannot load param store '{}': param '{}' has no constraint", path, name));
+    auto constraint = constraints::parse(constraint_names.at(name));
+    auto it = index_.find(name);
+    if (it != index_.end() && !entries_[it->second].unconstrained.sizes().equals(item.value().sizes())) {
+      throw std::runtime_error(fmt::format(
+          "cannot load param store '{}': param '{}' has shape ({}) in the file but ({}) here", path,
+          name, fmt::join(item.value().sizes(), ", "),
+          fmt::join(entries_[it->second].unconstrained.sizes(), ", ")));
+    }
+    loaded.push_back(Entry{name, item.value(), constraint});
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& e : loaded) {
+    auto it = index_.find(e.name);
+    if (it == index_.end()) {
+      index_.emplace(e.name, entries_.size());
+      entries_.push_back(Entry{e.name, e.unconstrained.clone().requires_grad_(true), e.constraint});
+    } else {
+      Entry& existing = entries_[it->second];
+      existing.unconstrained.copy_(e.unconstrained);
+      existing.constraint = e.constraint;
+    }
+  }
+}
+
+ParamStore& param_store() {
+  static ParamStore global_store;
+  ParamStore* scoped = current_store();
+  return scoped ? *scoped : global_store;
+}
+
+ParamStoreScope::ParamStoreScope(ParamStore& store) : previous_(current_store()) {
+  current_store() = &store;
+}
+
+ParamStoreScope::~ParamStoreScope() { current_store() = previous_; }
+
+}  // namespace ppl
