@@ -6,8 +6,8 @@
 
 #include <functional>
 #include <map>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 

@@ -43,7 +43,9 @@ void Messenger::exit() noexcept {
   installed_ = false;
 }
 
-const std::vector<Messenger*>& handler_stack() { return stack(); }
+const std::vector<Messenger*>& handler_stack() {
+  return stack();
+}
 
 void apply_stack(Message& msg) {
   const auto& handlers = stack();

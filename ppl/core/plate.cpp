@@ -18,12 +18,14 @@ std::vector<std::string>& allocated_dims() {
 int64_t allocate_dim(const std::string& name, std::optional<int64_t> requested) {
   auto& names = allocated_dims();
   if (std::find(names.begin(), names.end(), name) != names.end())
-    throw std::invalid_argument(fmt::format("duplicate plate '{}': a plate of that name is already active", name));
+    throw std::invalid_argument(
+        fmt::format("duplicate plate '{}': a plate of that name is already active", name));
   int64_t dim = -1;
   if (requested) {
     dim = *requested;
     if (dim >= 0)
-      throw std::invalid_argument(fmt::format("plate '{}': dim must be negative (counted from the right), got {}", name, dim));
+      throw std::invalid_argument(fmt::format(
+          "plate '{}': dim must be negative (counted from the right), got {}", name, dim));
   } else {
     while (static_cast<size_t>(-dim) <= names.size() && !names[-dim - 1].empty()) --dim;
   }
@@ -97,11 +99,12 @@ void broadcast_to_plates(Message& msg) {
 }  // namespace
 
 plate::plate(std::string name, int64_t size, PlateOptions options) : device_(options.device()) {
-  if (size < 0) throw std::invalid_argument(fmt::format("plate '{}': size must be >= 0, got {}", name, size));
+  if (size < 0)
+    throw std::invalid_argument(fmt::format("plate '{}': size must be >= 0, got {}", name, size));
   const int64_t subsample_size = options.subsample_size().value_or(size);
   if (subsample_size < 0 || subsample_size > size) {
-    throw std::invalid_argument(fmt::format(
-        "plate '{}': subsample_size must be in [0, {}], got {}", name, size, subsample_size));
+    throw std::invalid_argument(fmt::format("plate '{}': subsample_size must be in [0, {}], got {}",
+                                            name, size, subsample_size));
   }
   if (subsample_size < size) {
     // Drawn before this plate is entered, as a site outside it (so it is not scaled).
@@ -123,7 +126,8 @@ plate::~plate() {
 
 const torch::Tensor& plate::indices() const {
   if (!indices_.defined())
-    indices_ = torch::arange(frame_.full_size, torch::TensorOptions().dtype(torch::kLong).device(device_));
+    indices_ =
+        torch::arange(frame_.full_size, torch::TensorOptions().dtype(torch::kLong).device(device_));
   return indices_;
 }
 
@@ -145,14 +149,16 @@ struct plate_range::iterator::Scope : Messenger {
 plate_range::iterator::iterator(const plate_range* range, int64_t index)
     : range_(range), index_(index) {
   if (range_ && index_ < range_->size_)
-    scope_ = std::make_shared<Scope>(PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
+    scope_ = std::make_shared<Scope>(
+        PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
 }
 
 plate_range::iterator& plate_range::iterator::operator++() {
   scope_.reset();
   ++index_;
   if (index_ < range_->size_)
-    scope_ = std::make_shared<Scope>(PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
+    scope_ = std::make_shared<Scope>(
+        PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
   return *this;
 }
 

@@ -21,8 +21,8 @@ torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const to
   return msg.value;
 }
 
-torch::Tensor sample(const std::string& name, const dist::Distribution& fn, const torch::Tensor& obs,
-                     InferDict infer) {
+torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
+                     const torch::Tensor& obs, InferDict infer) {
   if (handler_stack().empty()) return obs.defined() ? obs : fn.draw();
   return sample(name, fn.clone(), obs, std::move(infer));
 }
@@ -41,10 +41,13 @@ torch::Tensor param(const std::string& name, std::function<torch::Tensor()> init
 
 torch::Tensor param(const std::string& name, const torch::Tensor& init,
                     const constraints::ConstraintPtr& constraint) {
-  return param(name, [init] { return init; }, constraint);
+  return param(
+      name, [init] { return init; }, constraint);
 }
 
-torch::Tensor param(const std::string& name) { return param(name, nullptr, constraints::real); }
+torch::Tensor param(const std::string& name) {
+  return param(name, nullptr, constraints::real);
+}
 
 void module(const std::string& name, torch::nn::Module& module) {
   ParamStore& store = param_store();
@@ -55,7 +58,8 @@ void module(const std::string& name, torch::nn::Module& module) {
   }
 }
 
-torch::Tensor deterministic(const std::string& name, const torch::Tensor& value, int64_t event_dim) {
+torch::Tensor deterministic(const std::string& name, const torch::Tensor& value,
+                            int64_t event_dim) {
   return sample(name, dist::Delta(value, torch::Tensor(), event_dim), value,
                 InferDict{{"_deterministic", true}});
 }

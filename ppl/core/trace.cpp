@@ -7,11 +7,15 @@
 namespace ppl {
 namespace {
 
-std::string shape_text(c10::IntArrayRef shape) { return fmt::format("{}", fmt::join(shape, " ")); }
+std::string shape_text(c10::IntArrayRef shape) {
+  return fmt::format("{}", fmt::join(shape, " "));
+}
 
 }  // namespace
 
-std::string to_string(MessageType type) { return type == MessageType::sample ? "sample" : "param"; }
+std::string to_string(MessageType type) {
+  return type == MessageType::sample ? "sample" : "param";
+}
 
 bool Site::is_latent() const {
   if (!is_sample() || is_observed) return false;
@@ -28,7 +32,8 @@ void Trace::add(const Message& msg) {
                                            to_string(existing.type)));
     }
     if (msg.type != MessageType::param) {
-      throw std::runtime_error(fmt::format("multiple {} sites named '{}'", to_string(msg.type), msg.name));
+      throw std::runtime_error(
+          fmt::format("multiple {} sites named '{}'", to_string(msg.type), msg.name));
     }
     static_cast<Message&>(existing) = msg;
     return;
@@ -39,7 +44,8 @@ void Trace::add(const Message& msg) {
 
 const Site& Trace::at(const std::string& name) const {
   auto it = index_.find(name);
-  if (it == index_.end()) throw std::out_of_range(fmt::format("no site named '{}' in the trace", name));
+  if (it == index_.end())
+    throw std::out_of_range(fmt::format("no site named '{}' in the trace", name));
   return sites_[it->second];
 }
 
@@ -47,7 +53,8 @@ Site& Trace::at(const std::string& name) {
   return const_cast<Site&>(static_cast<const Trace&>(*this).at(name));
 }
 
-torch::Tensor scale_and_mask(const torch::Tensor& log_prob, double scale, const torch::Tensor& mask) {
+torch::Tensor scale_and_mask(const torch::Tensor& log_prob, double scale,
+                             const torch::Tensor& mask) {
   torch::Tensor result = log_prob;
   if (mask.defined()) result = torch::where(mask, result, torch::zeros({}, result.options()));
   if (scale != 1.0) result = result * scale;
@@ -84,7 +91,8 @@ std::string Trace::format_shapes() const {
   rows.push_back({"Trace Shapes:", "", ""});
   rows.push_back({"Param Sites:", "", ""});
   for (const Site& site : sites_) {
-    if (site.type == MessageType::param) rows.push_back({site.name, shape_text(site.value.sizes()), ""});
+    if (site.type == MessageType::param)
+      rows.push_back({site.name, shape_text(site.value.sizes()), ""});
   }
   rows.push_back({"Sample Sites:", "", ""});
   for (const Site& site : sites_) {
@@ -98,7 +106,8 @@ std::string Trace::format_shapes() const {
       rows.push_back({"value", shape_text(sizes.slice(0, sizes.size() - event_dims)),
                       shape_text(sizes.slice(sizes.size() - event_dims))});
     }
-    if (site.log_prob.defined()) rows.push_back({"log_prob", shape_text(site.log_prob.sizes()), ""});
+    if (site.log_prob.defined())
+      rows.push_back({"log_prob", shape_text(site.log_prob.sizes()), ""});
   }
   size_t width0 = 0, width1 = 0;
   for (const auto& row : rows) {

@@ -53,6 +53,7 @@ class Trace {
 };
 
 /// Applies a site's scale and mask to a log-prob tensor.
-torch::Tensor scale_and_mask(const torch::Tensor& log_prob, double scale, const torch::Tensor& mask);
+torch::Tensor scale_and_mask(const torch::Tensor& log_prob, double scale,
+                             const torch::Tensor& mask);
 
 }  // namespace ppl

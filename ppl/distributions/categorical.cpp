@@ -41,8 +41,9 @@ Categorical::Categorical(torch::Tensor probs, std::optional<bool> validate_args)
 
 Categorical Categorical::from_logits(torch::Tensor logits, std::optional<bool> validate_args) {
   Categorical categorical(torch::Tensor(), logits, validate_args);
-  if (categorical.validating())
+  if (categorical.validating()) {
     categorical.check_argument("logits", logits, logits == logits, "real");
+  }
   categorical.logits_ = logits - logits.logsumexp(-1, /*keepdim=*/true);
   return categorical;
 }

@@ -14,7 +14,8 @@ bool contains(const std::vector<T>& items, const T& item) {
 template <class T>
 void check_disjoint(const std::vector<T>& a, const std::vector<T>& b, const char* what) {
   for (const auto& item : a)
-    if (contains(b, item)) throw std::invalid_argument(std::string("block: cannot hide and expose the same ") + what);
+    if (contains(b, item))
+      throw std::invalid_argument(std::string("block: cannot hide and expose the same ") + what);
 }
 
 SitePredicate default_hide_fn(const BlockOptions& o) {
@@ -31,7 +32,8 @@ SitePredicate default_hide_fn(const BlockOptions& o) {
   check_disjoint(hide_types, expose_types, "site type");
   return [=](const Message& msg) {
     const bool hidden = hide_all || contains(hide, msg.name) || contains(hide_types, msg.type);
-    const bool exposed = expose_all || contains(expose, msg.name) || contains(expose_types, msg.type);
+    const bool exposed =
+        expose_all || contains(expose, msg.name) || contains(expose_types, msg.type);
     return hidden && !exposed;
   };
 }

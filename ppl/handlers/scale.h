@@ -13,7 +13,8 @@ class ScaleMessenger : public Messenger {
  public:
   explicit ScaleMessenger(double scale) : scale_(scale) {
     if (!(scale > 0))
-      throw std::invalid_argument(fmt::format("scale: expected scale > 0 but got {}; use mask to drop terms", scale));
+      throw std::invalid_argument(
+          fmt::format("scale: expected scale > 0 but got {}; use mask to drop terms", scale));
     enter();
   }
   void process_message(Message& msg) override { msg.scale *= scale_; }

@@ -15,9 +15,10 @@ constexpr const char* kFileFormat = "ppl.param_store.v1";
 torch::Tensor to_unconstrained(const torch::Tensor& value,
                                const constraints::ConstraintPtr& constraint) {
   torch::NoGradGuard no_grad;
-  auto unconstrained = constraint == constraints::real
-                           ? value.detach().clone()
-                           : transforms::biject_to(constraint)->inverse(value.detach()).contiguous();
+  auto unconstrained =
+      constraint == constraints::real
+          ? value.detach().clone()
+          : transforms::biject_to(constraint)->inverse(value.detach()).contiguous();
   return unconstrained.requires_grad_(true);
 }
 
@@ -39,7 +40,9 @@ torch::Tensor ParamStore::get_param(const std::string& name,
                                     const constraints::ConstraintPtr& constraint) {
   auto it = index_.find(name);
   if (it == index_.end()) {
-    if (!init) throw std::out_of_range(fmt::format("param '{}' does not exist and has no initial value", name));
+    if (!init)
+      throw std::out_of_range(
+          fmt::format("param '{}' does not exist and has no initial value", name));
     set(name, init(), constraint);
     it = index_.find(name);
   }
@@ -49,7 +52,8 @@ torch::Tensor ParamStore::get_param(const std::string& name,
 
 const ParamStore::Entry& ParamStore::entry(const std::string& name) const {
   auto it = index_.find(name);
-  if (it == index_.end()) throw std::out_of_range(fmt::format("param '{}' is not in the param store", name));
+  if (it == index_.end())
+    throw std::out_of_range(fmt::format("param '{}' is not in the param store", name));
   return entries_[it->second];
 }
 
@@ -68,7 +72,8 @@ const constraints::ConstraintPtr& ParamStore::constraint(const std::string& name
 
 void ParamStore::set(const std::string& name, const torch::Tensor& value,
                      const constraints::ConstraintPtr& constraint) {
-  if (!value.defined()) throw std::invalid_argument(fmt::format("param '{}': undefined value", name));
+  if (!value.defined())
+    throw std::invalid_argument(fmt::format("param '{}': undefined value", name));
   Entry e{name, to_unconstrained(value, constraint), constraint};
   auto it = index_.find(name);
   if (it != index_.end()) {
@@ -159,10 +164,12 @@ void ParamStore::load(const std::string& path) {
   for (const auto& item : values) {
     const std::string& name = item.key();
     if (!constraint_names.contains(name))
-      throw std::runtime_error(fmt::format("cannot load param store '{}': param '{}' has no constraint", path, name));
+      throw std::runtime_error(
+          fmt::format("cannot load param store '{}': param '{}' has no constraint", path, name));
     auto constraint = constraints::parse(constraint_names.at(name));
     auto it = index_.find(name);
-    if (it != index_.end() && !entries_[it->second].unconstrained.sizes().equals(item.value().sizes())) {
+    if (it != index_.end() &&
+        !entries_[it->second].unconstrained.sizes().equals(item.value().sizes())) {
       throw std::runtime_error(fmt::format(
           "cannot load param store '{}': param '{}' has shape ({}) in the file but ({}) here", path,
           name, fmt::join(item.value().sizes(), ", "),
@@ -194,6 +201,8 @@ ParamStoreScope::ParamStoreScope(ParamStore& store) : previous_(current_store())
   current_store() = &store;
 }
 
-ParamStoreScope::~ParamStoreScope() { current_store() = previous_; }
+ParamStoreScope::~ParamStoreScope() {
+  current_store() = previous_;
+}
 
 }  // namespace ppl
