@@ -26,4 +26,8 @@
 #include "ppl/handlers/substitute.h"
 #include "ppl/handlers/trace.h"
 #include "ppl/handlers/uncondition.h"
+#include "ppl/infer/elbo.h"
+#include "ppl/infer/svi.h"
+#include "ppl/infer/trace_elbo.h"
+#include "ppl/optim/optim.h"
 #include "ppl/params/param_store.h"

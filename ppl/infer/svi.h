@@ -1,0 +1,63 @@
+#pragma once
+// Stochastic variational inference: fits a guide's parameters by stepping on -ELBO.
+
+#include "ppl/handlers/trace.h"
+#include "ppl/infer/elbo.h"
+#include "ppl/optim/optimizer.h"
+#include "ppl/params/param_store.h"
+
+#include <memory>
+
+namespace ppl::infer {
+
+/// `SVI svi(model, guide, optim::Adam(...), Trace_ELBO());` then `svi.step(x)`. Model and guide
+/// are any callables taking the same arguments; `step` and `evaluate_loss` pass theirs on.
+/// Parameters live in the param store active when `step` runs.
+template <class Model, class Guide>
+class SVI {
+ public:
+  template <class Optimizer, class Loss>
+  SVI(Model model, Guide guide, Optimizer optimizer, Loss loss)
+      : model_(std::move(model)),
+        guide_(std::move(guide)),
+        optimizer_(std::make_shared<Optimizer>(std::move(optimizer))),
+        loss_(std::make_shared<Loss>(std::move(loss))) {}
+
+  /// One gradient step on every parameter seen while computing the loss; returns the -ELBO
+  /// estimate. Gradients of those parameters are zero afterwards.
+  template <class... Args>
+  double step(const Args&... args) {
+    double loss;
+    std::vector<std::pair<std::string, torch::Tensor>> params;
+    {
+      handlers::TraceMessenger param_capture(/*param_only=*/true);
+      loss = loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
+      const ParamStore& store = param_store();
+      for (const Site& site : param_capture.trace().sites())
+        if (store.contains(site.name))
+          params.emplace_back(site.name, store.unconstrained(site.name));
+    }
+    optimizer_->step(params);
+    for (auto& [name, tensor] : params)
+      if (tensor.grad().defined()) tensor.mutable_grad().zero_();
+    return loss;
+  }
+
+  /// The -ELBO estimate without gradients; parameters and gradients are left unchanged.
+  template <class... Args>
+  double evaluate_loss(const Args&... args) {
+    torch::NoGradGuard no_grad;
+    return loss_->loss(bind_program(model_, args...), bind_program(guide_, args...));
+  }
+
+  optim::Optimizer& optimizer() { return *optimizer_; }
+  ELBO& loss() { return *loss_; }
+
+ private:
+  Model model_;
+  Guide guide_;
+  std::shared_ptr<optim::Optimizer> optimizer_;
+  std::shared_ptr<ELBO> loss_;
+};
+
+}  // namespace ppl::infer

@@ -1,0 +1,112 @@
+#include "ppl/infer/trace_elbo.h"
+
+#include <algorithm>
+
+namespace ppl::infer {
+namespace {
+
+bool same_frame(const PlateFrame& a, const PlateFrame& b) {
+  return a.name == b.name && a.dim == b.dim;
+}
+
+std::vector<PlateFrame> vectorized_frames(const Site& site) {
+  std::vector<PlateFrame> frames;
+  for (const auto& frame : site.cond_indep_stack)
+    if (frame.vectorized()) frames.push_back(frame);
+  return frames;
+}
+
+bool contains_frame(const std::vector<PlateFrame>& frames, const PlateFrame& frame) {
+  return std::any_of(frames.begin(), frames.end(),
+                     [&](const auto& f) { return same_frame(f, frame); });
+}
+
+/// The detached log-ratio log p - log q of every model site, grouped by plate context, so that
+/// a guide site's score-function term is weighted only by the terms it can influence: those
+/// in its own plate slice, summed over the plates it is not in (Pyro's MultiFrameTensor).
+class DownstreamLogRatio {
+ public:
+  DownstreamLogRatio(const Trace& model_trace, const Trace& guide_trace) {
+    for (const Site& site : model_trace.sites()) {
+      if (!site.is_sample()) continue;
+      torch::Tensor term = site.log_prob;
+      if (!site.is_observed) term = term - guide_trace.at(site.name).log_prob;
+      add(vectorized_frames(site), term.detach());
+    }
+  }
+
+  /// The log-ratio summed down to the plates `target`.
+  torch::Tensor sum_to(const std::vector<PlateFrame>& target) const {
+    torch::Tensor total;
+    for (const auto& [frames, term] : terms_) {
+      torch::Tensor value = term;
+      for (const auto& frame : frames) {
+        const int64_t dim = *frame.dim;
+        if (!contains_frame(target, frame) && value.dim() >= -dim && value.size(dim) != 1)
+          value = value.sum(dim, /*keepdim=*/true);
+      }
+      while (value.dim() > 0 && value.size(0) == 1) value = value.squeeze(0);
+      total = total.defined() ? total + value : value;
+    }
+    return total;
+  }
+
+ private:
+  void add(const std::vector<PlateFrame>& frames, const torch::Tensor& term) {
+    for (auto& [existing, sum] : terms_) {
+      if (existing.size() == frames.size() &&
+          std::all_of(frames.begin(), frames.end(),
+                      [&](const auto& f) { return contains_frame(existing, f); })) {
+        sum = sum + term;
+        return;
+      }
+    }
+    terms_.emplace_back(frames, term);
+  }
+
+  std::vector<std::pair<std::vector<PlateFrame>, torch::Tensor>> terms_;
+};
+
+}  // namespace
+
+double Trace_ELBO::loss(const Program& model, const Program& guide) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor elbo;
+  for (int64_t i = 0; i < num_particles(); ++i) {
+    auto traces = get_importance_traces(model, guide);
+    auto particle = traces.model.log_prob_sum() - traces.guide.log_prob_sum();
+    elbo = elbo.defined() ? elbo + particle : particle;
+  }
+  return -elbo.item<double>() / static_cast<double>(num_particles());
+}
+
+torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide) {
+  torch::Tensor elbo, surrogate_elbo;
+  for (int64_t i = 0; i < num_particles(); ++i) {
+    auto traces = get_importance_traces(model, guide);
+    const torch::Tensor model_log_prob = traces.model.log_prob_sum();
+    torch::Tensor particle = model_log_prob;
+    torch::Tensor surrogate = model_log_prob;
+    std::optional<DownstreamLogRatio> log_ratio;
+    for (const Site& site : traces.guide.sites()) {
+      if (!site.is_sample()) continue;
+      particle = particle - site.log_prob_sum;
+      if (site.fn->has_rsample()) {
+        surrogate = surrogate - site.log_prob_sum;  // pathwise: differentiate log q directly
+      } else if (site.infer.count("_subsample") == 0) {
+        if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
+        auto weight = log_ratio->sum_to(vectorized_frames(site));
+        surrogate = surrogate + (weight * site.unscaled_log_prob).sum();
+      }
+    }
+    elbo = elbo.defined() ? elbo + particle : particle;
+    surrogate_elbo = surrogate_elbo.defined() ? surrogate_elbo + surrogate : surrogate;
+  }
+  const double n = static_cast<double>(num_particles());
+  const torch::Tensor loss = -elbo.detach() / n;
+  const torch::Tensor surrogate_loss = -surrogate_elbo / n;
+  // Equal to the loss in value, with the surrogate's gradient.
+  return loss + (surrogate_loss - surrogate_loss.detach());
+}
+
+}  // namespace ppl::infer

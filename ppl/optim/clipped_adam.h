@@ -1,0 +1,54 @@
+#pragma once
+// Pyro's ClippedAdam: Adam on element-wise clipped gradients with a learning rate that decays
+// geometrically per step.
+
+#include "ppl/optim/optimizer.h"
+
+#include <torch/arg.h>
+
+#include <tuple>
+
+namespace ppl::optim {
+
+/// Options of `ClippedAdam`, as in pyro.optim.ClippedAdam.
+struct ClippedAdamOptions {
+  /// (beta1, beta2): decay rates of the running mean of the gradient and of its square.
+  using Betas = std::tuple<double, double>;
+
+  /// `ClippedAdamOptions(1e-3)` or `{1e-3}` sets the learning rate.
+  ClippedAdamOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's options
+  /// Throws std::invalid_argument naming the first invalid option.
+  void check() const;
+
+  TORCH_ARG(double, lr);
+  TORCH_ARG(Betas, betas) = std::make_tuple(0.9, 0.999);
+  TORCH_ARG(double, eps) = 1e-8;
+  TORCH_ARG(double, weight_decay) = 0;
+  /// Gradients are clamped element-wise to [-clip_norm, clip_norm].
+  TORCH_ARG(double, clip_norm) = 10;
+  /// The learning rate is multiplied by lrd before every update.
+  TORCH_ARG(double, lrd) = 1;
+};
+
+/// ClippedAdam, per parameter, exactly as Pyro: lr *= lrd; g = clamp(g, -clip_norm, clip_norm)
+/// (+ weight_decay p); m, v as in Adam; p -= lr sqrt(1-b2^t) / (1-b1^t) * m / (sqrt(v) + eps).
+/// State: exp_avg, exp_avg_sq; `lr(name)` is the decayed learning rate.
+class ClippedAdam : public OptimizerBase<ClippedAdamOptions> {
+ public:
+  /// Default options with learning rate `lr` (> 0): `ClippedAdam(0.01)` or `ClippedAdam({0.01})`.
+  explicit ClippedAdam(double lr) : OptimizerBase(lr, "ClippedAdam") {}
+  /// The same options for every parameter.
+  explicit ClippedAdam(ClippedAdamOptions options = {}) : OptimizerBase(std::move(options)) {}
+  /// Options per parameter from `options_fn(module_name, param_name)`.
+  explicit ClippedAdam(OptionsFn options_fn) : OptimizerBase(std::move(options_fn)) {}
+
+  const char* type_name() const override { return "ClippedAdam"; }
+
+ protected:
+  const std::vector<std::string>& tensor_names() const override;
+  void init(OptionsSlot& slot) const override;
+  void update(OptionsSlot& slot, const torch::Tensor& param,
+              const torch::Tensor& grad) const override;
+};
+
+}  // namespace ppl::optim
