@@ -223,7 +223,7 @@ void Optimizer::set_state(const State& state) {
   merge(state, fmt::format("{} state", type_name()));
 }
 
-void Optimizer::save(const std::string& path) const {
+std::vector<char> Optimizer::to_bytes() const {
   c10::Dict<std::string, c10::Dict<std::string, torch::Tensor>> tensors;
   c10::Dict<std::string, c10::Dict<std::string, double>> scalars;
   for (const auto& [name, entry] : get_state()) {
@@ -236,12 +236,18 @@ void Optimizer::save(const std::string& path) const {
   }
   auto file = c10::ivalue::Tuple::create(
       {std::string(kFileFormat), kFileVersion, std::string(type_name()), tensors, scalars});
-  write_file_atomically(path, torch::pickle_save(file));
+  return torch::pickle_save(file);
+}
+
+void Optimizer::save(const std::string& path) const {
+  write_file_atomically(path, to_bytes());
 }
 
 void Optimizer::load(const std::string& path) {
-  const auto bytes = read_file(path);
-  const std::string source = fmt::format("optimizer state '{}'", path);
+  from_bytes(read_file(path), fmt::format("optimizer state '{}'", path));
+}
+
+void Optimizer::from_bytes(const std::vector<char>& bytes, const std::string& source) {
   State state;
   std::string saved_by;
   try {

@@ -87,6 +87,10 @@ class Optimizer {
   void save(const std::string& path) const;
   /// Reads a file written by `save` of the same optimizer type and merges it as `set_state` does.
   void load(const std::string& path);
+  /// What `save` writes, as bytes (for files that hold more than the optimizer).
+  std::vector<char> to_bytes() const;
+  /// Reads bytes from `to_bytes`; errors name `source` (e.g. "checkpoint 'out/ckpt.pt'").
+  void from_bytes(const std::vector<char>& bytes, const std::string& source);
 
  protected:
   /// One parameter's state. Concrete optimizers extend it with their options.

@@ -135,6 +135,14 @@ std::vector<std::pair<std::string, torch::Tensor>> ParamStore::named_parameters(
 }
 
 void ParamStore::save(const std::string& path) const {
+  write_file_atomically(path, to_bytes());
+}
+
+void ParamStore::load(const std::string& path) {
+  from_bytes(read_file(path), fmt::format("param store '{}'", path));
+}
+
+std::vector<char> ParamStore::to_bytes() const {
   c10::Dict<std::string, torch::Tensor> values;
   c10::Dict<std::string, std::string> constraint_names;
   for (const auto& e : entries_) {
@@ -142,22 +150,24 @@ void ParamStore::save(const std::string& path) const {
     constraint_names.insert(e.name, e.constraint->to_string());
   }
   auto state = c10::ivalue::Tuple::create({std::string(kFileFormat), values, constraint_names});
-  write_file_atomically(path, torch::pickle_save(state));
+  return torch::pickle_save(state);
 }
 
-void ParamStore::load(const std::string& path) {
-  const auto bytes = read_file(path);
+void ParamStore::from_bytes(const std::vector<char>& bytes, const std::string& source) {
   c10::Dict<std::string, torch::Tensor> values;
   c10::Dict<std::string, std::string> constraint_names;
   try {
     auto state = torch::pickle_load(bytes);
+    if (!state.isTuple()) throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
     const auto& fields = state.toTupleRef().elements();
     if (fields.size() != 3 || !fields[0].isString() || fields[0].toStringRef() != kFileFormat)
       throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
     values = c10::impl::toTypedDict<std::string, torch::Tensor>(fields[1].toGenericDict());
     constraint_names = c10::impl::toTypedDict<std::string, std::string>(fields[2].toGenericDict());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(fmt::format("cannot load {}: {}", source, e.what_without_backtrace()));
   } catch (const std::exception& e) {
-    throw std::runtime_error(fmt::format("cannot load param store '{}': {}", path, e.what()));
+    throw std::runtime_error(fmt::format("cannot load {}: {}", source, e.what()));
   }
   // Check everything before changing anything, so a bad file leaves the store as it was.
   std::vector<Entry> loaded;
@@ -165,15 +175,15 @@ void ParamStore::load(const std::string& path) {
     const std::string& name = item.key();
     if (!constraint_names.contains(name))
       throw std::runtime_error(
-          fmt::format("cannot load param store '{}': param '{}' has no constraint", path, name));
+          fmt::format("cannot load {}: param '{}' has no constraint", source, name));
     auto constraint = constraints::parse(constraint_names.at(name));
     auto it = index_.find(name);
     if (it != index_.end() &&
         !entries_[it->second].unconstrained.sizes().equals(item.value().sizes())) {
-      throw std::runtime_error(fmt::format(
-          "cannot load param store '{}': param '{}' has shape ({}) in the file but ({}) here", path,
-          name, fmt::join(item.value().sizes(), ", "),
-          fmt::join(entries_[it->second].unconstrained.sizes(), ", ")));
+      throw std::runtime_error(
+          fmt::format("cannot load {}: param '{}' has shape ({}) in the file but ({}) here", source,
+                      name, fmt::join(item.value().sizes(), ", "),
+                      fmt::join(entries_[it->second].unconstrained.sizes(), ", ")));
     }
     loaded.push_back(Entry{name, item.value(), constraint});
   }

@@ -43,6 +43,10 @@ class ParamStore {
   /// Reads `path`. Existing parameters are overwritten in place (so modules sharing them see the
   /// new values); std::runtime_error naming the file and parameter on any mismatch.
   void load(const std::string& path);
+  /// What `save` writes, as bytes (for files that hold more than the param store).
+  std::vector<char> to_bytes() const;
+  /// Reads bytes from `to_bytes` as `load` does; errors name `source`.
+  void from_bytes(const std::vector<char>& bytes, const std::string& source);
 
  private:
   struct Entry {

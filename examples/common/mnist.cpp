@@ -1,0 +1,113 @@
+#include "examples/common/mnist.h"
+
+#include "examples/common/idx.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ppl::examples {
+namespace {
+
+/// `data_dir/name`, or `data_dir/name.gz` when only that exists.
+std::string find_mnist_file(const std::string& data_dir, const std::string& name) {
+  namespace fs = std::filesystem;
+  const fs::path raw = fs::path(data_dir) / name;
+  const fs::path gzipped = fs::path(data_dir) / (name + ".gz");
+  std::error_code error;
+  if (fs::exists(raw, error)) return raw.string();
+  if (fs::exists(gzipped, error)) return gzipped.string();
+  throw std::runtime_error(
+      fmt::format("{}: no such file (nor {}.gz); to download MNIST, run scripts/fetch_mnist {}",
+                  raw.string(), name, data_dir));
+}
+
+/// SplitMix64's finaliser: spreads (seed, epoch) over all 64 bits.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+MnistSplit load_mnist(const std::string& data_dir, bool train) {
+  const std::string prefix = train ? "train" : "t10k";
+  const std::string images_path = find_mnist_file(data_dir, prefix + "-images-idx3-ubyte");
+  const std::string labels_path = find_mnist_file(data_dir, prefix + "-labels-idx1-ubyte");
+  MnistSplit split;
+  split.images = read_idx_images(images_path, {/*count=*/-1, /*rows=*/28, /*cols=*/28});
+  split.labels = read_idx_labels(labels_path);
+  if (split.images.size(0) != split.labels.size(0))
+    throw std::runtime_error(fmt::format("{} has {} images but {} has {} labels", images_path,
+                                         split.images.size(0), labels_path, split.labels.size(0)));
+  if (split.labels.numel() > 0) {
+    const int64_t largest = split.labels.max().item<int64_t>();
+    if (largest > 9)
+      throw std::runtime_error(
+          fmt::format("{}: expected digits 0..9 as labels, found {}", labels_path, largest));
+  }
+  return split;
+}
+
+MnistBatches::MnistBatches(const MnistSplit& split, int64_t batch_size, bool shuffle,
+                           torch::Device device, uint64_t seed)
+    : batch_size_(batch_size), shuffle_(shuffle), device_(device), seed_(seed) {
+  if (batch_size <= 0)
+    throw std::invalid_argument(
+        fmt::format("MnistBatches: expected batch_size > 0, found {}", batch_size));
+  if (!split.images.defined() || split.images.dim() < 1 ||
+      split.images.scalar_type() != torch::kUInt8)
+    throw std::invalid_argument("MnistBatches: expected uint8 images of shape (N, ...)");
+  images_ = split.images.reshape({split.images.size(0), -1});
+  if (split.labels.defined()) {
+    if (split.labels.dim() != 1 || split.labels.size(0) != size())
+      throw std::invalid_argument(fmt::format("MnistBatches: {} images but labels of shape ({})",
+                                              size(), fmt::join(split.labels.sizes(), ", ")));
+    labels_ = split.labels;
+  }
+  start_epoch(0);
+}
+
+void MnistBatches::start_epoch(int64_t epoch) {
+  epoch_ = epoch;
+  if (!shuffle_) return;
+  auto generator = at::detail::createCPUGenerator(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))));
+  order_ = torch::randperm(size(), generator, torch::kLong);
+}
+
+int64_t MnistBatches::length_of(int64_t i) const {
+  if (i < 0 || i >= num_batches())
+    throw std::invalid_argument(
+        fmt::format("MnistBatches: batch {} out of range [0, {})", i, num_batches()));
+  return std::min(batch_size_, size() - i * batch_size_);
+}
+
+torch::Tensor MnistBatches::indices(int64_t i) const {
+  const int64_t length = length_of(i);
+  if (order_.defined()) return order_.narrow(0, i * batch_size_, length);
+  return torch::arange(i * batch_size_, i * batch_size_ + length, torch::kLong);
+}
+
+torch::Tensor MnistBatches::rows_of(const torch::Tensor& data, int64_t i) const {
+  const int64_t length = length_of(i);
+  if (order_.defined())
+    return data.index_select(0, order_.narrow(0, i * batch_size_, length).to(data.device()));
+  return data.narrow(0, i * batch_size_, length);  // file order: a view, no gather
+}
+
+torch::Tensor MnistBatches::batch(int64_t i) const {
+  return rows_of(images_, i).to(device_).to(torch::kFloat32).div_(255);
+}
+
+torch::Tensor MnistBatches::labels(int64_t i) const {
+  if (!labels_.defined()) throw std::invalid_argument("MnistBatches: the split has no labels");
+  return rows_of(labels_, i).to(device_).to(torch::kLong);
+}
+
+}  // namespace ppl::examples

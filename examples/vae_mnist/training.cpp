@@ -1,0 +1,221 @@
+#include "examples/vae_mnist/training.h"
+
+#include "examples/common/image_grid.h"
+#include "examples/common/mnist.h"
+#include "examples/common/plot.h"
+#include "examples/common/png.h"
+#include "examples/common/progress.h"
+#include "examples/vae_mnist/checkpoint.h"
+#include "models/vae.h"
+
+#include <ppl/ppl.h>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ppl::examples {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Json to_json(const TrainingOptions& o) {
+  return Json{
+      {"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr},
+      {"z_dim", o.z_dim},   {"hidden_dim", o.hidden_dim}, {"test_frequency", o.test_frequency},
+      {"seed", o.seed},     {"device", o.device},         {"threads", o.threads}};
+}
+
+Json to_json(const std::vector<EpochMetrics>& history) {
+  Json epochs = Json::array();
+  for (const auto& m : history) {
+    Json entry{
+        {"epoch", m.epoch}, {"train_loss", m.train_loss}, {"train_seconds", m.train_seconds}};
+    if (m.test_loss) {
+      entry["test_loss"] = *m.test_loss;
+      entry["test_seconds"] = m.test_seconds;
+    }
+    epochs.push_back(entry);
+  }
+  return epochs;
+}
+
+std::vector<EpochMetrics> history_from_json(const Json& epochs) {
+  std::vector<EpochMetrics> history;
+  for (const auto& entry : epochs) {
+    EpochMetrics m;
+    m.epoch = entry.at("epoch").get<int64_t>();
+    m.train_loss = entry.at("train_loss").get<double>();
+    m.train_seconds = entry.at("train_seconds").get<double>();
+    if (entry.contains("test_loss")) {
+      m.test_loss = entry.at("test_loss").get<double>();
+      m.test_seconds = entry.at("test_seconds").get<double>();
+    }
+    history.push_back(m);
+  }
+  return history;
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  write_file_atomically(path, std::vector<char>(text.begin(), text.end()));
+}
+
+/// Figure 3 of the tutorial: train and test ELBO (= -loss) against epoch.
+void write_elbo_plot(const std::string& path, const std::vector<EpochMetrics>& history) {
+  Series train{"train", {}, {}, Color{31, 119, 180}}, test{"test", {}, {}, Color{255, 127, 14}};
+  for (const auto& m : history) {
+    train.x.push_back(static_cast<double>(m.epoch));
+    train.y.push_back(-m.train_loss);
+    if (m.test_loss) {
+      test.x.push_back(static_cast<double>(m.epoch));
+      test.y.push_back(-*m.test_loss);
+    }
+  }
+  PlotOptions options;
+  options.title = "VAE on MNIST: ELBO per image";
+  options.x_label = "epoch";
+  options.y_label = "ELBO";
+  save_line_plot(path, {train, test}, options);
+}
+
+/// 64 decoded prior samples, and 32 test images (top half) above their reconstructions.
+void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64_t epoch,
+                       const std::string& out_dir) {
+  torch::NoGradGuard no_grad;
+  auto samples = vae->sample_images(64, test_images.options());
+  save_image_grid(fmt::format("{}/samples_epoch_{:03d}.png", out_dir, epoch),
+                  samples.reshape({-1, 28, 28}), 8);
+  auto originals = test_images.slice(0, 0, 32);
+  auto reconstructions = vae->reconstruct_img(originals);
+  save_image_grid(fmt::format("{}/reconstructions_epoch_{:03d}.png", out_dir, epoch),
+                  torch::cat({originals, reconstructions}).reshape({-1, 28, 28}), 8);
+}
+
+torch::Tensor cuda_rng_state(const torch::Device& device) {
+  if (!device.is_cuda()) return {};
+  return at::globalContext().defaultGenerator(device).get_state();
+}
+
+}  // namespace
+
+bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
+  return epoch == 1 || epoch % o.test_frequency == 0 || epoch == o.epochs;
+}
+
+std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log) {
+  if (o.epochs < 1 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || o.hidden_dim < 1 ||
+      !(o.lr > 0) || o.threads < 1) {
+    throw std::invalid_argument(
+        "epochs, batch size, test frequency, sizes, lr and threads must be positive");
+  }
+  const torch::Device device(o.device);
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw std::runtime_error(
+        "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
+  torch::set_num_threads(o.threads);
+  dist::set_validation_enabled(o.validate);
+  torch::manual_seed(o.seed);
+  std::filesystem::create_directories(o.out_dir);
+  const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";
+
+  const MnistSplit train = load_mnist(o.data_dir, /*train=*/true);
+  const MnistSplit test = load_mnist(o.data_dir, /*train=*/false);
+  MnistBatches train_batches(train, o.batch_size, /*shuffle=*/true, device, o.seed);
+  MnistBatches test_batches(test, o.batch_size, /*shuffle=*/false, device, o.seed);
+
+  models::VAE vae(models::VAEOptions().z_dim(o.z_dim).hidden_dim(o.hidden_dim));
+  vae->to(device);
+  ParamStore store;
+  ParamStoreScope store_scope(store);
+  // Registered up front so that a checkpoint loads straight into the modules.
+  ppl::module("encoder", vae->encoder);
+  ppl::module("decoder", vae->decoder);
+  infer::SVI svi([&](const torch::Tensor& x) { vae->model(x); },
+                 [&](const torch::Tensor& x) { vae->guide(x); },
+                 optim::Adam(optim::AdamOptions(o.lr)), infer::Trace_ELBO());
+
+  std::vector<EpochMetrics> history;
+  int64_t first_epoch = 1;
+  if (o.resume && std::filesystem::exists(checkpoint_path)) {
+    const Checkpoint c = load_checkpoint(checkpoint_path);
+    if (c.z_dim != o.z_dim || c.hidden_dim != o.hidden_dim) {
+      throw std::runtime_error(
+          fmt::format("checkpoint '{}' is for z_dim {} and hidden_dim {}, but this run has z_dim "
+                      "{} and hidden_dim {}",
+                      checkpoint_path, c.z_dim, c.hidden_dim, o.z_dim, o.hidden_dim));
+    }
+    const std::string source = fmt::format("checkpoint '{}'", checkpoint_path);
+    store.from_bytes(c.params, source);
+    svi.optimizer().from_bytes(c.optimizer, source);
+    at::Generator cpu_generator = at::detail::getDefaultCPUGenerator();
+    cpu_generator.set_state(c.cpu_rng_state);
+    if (c.cuda_rng_state.defined() && device.is_cuda()) {
+      at::Generator cuda_generator = at::globalContext().defaultGenerator(device);
+      cuda_generator.set_state(c.cuda_rng_state);
+    }
+    history = history_from_json(Json::parse(c.metrics_json));
+    first_epoch = c.epoch + 1;
+    fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
+  } else if (o.resume) {
+    fmt::print(log, "no checkpoint at {}: starting from scratch\n", checkpoint_path);
+  }
+
+  const auto train_size = static_cast<double>(train.images.size(0));
+  const auto test_size = static_cast<double>(test.images.size(0));
+  for (int64_t epoch = first_epoch; epoch <= o.epochs; ++epoch) {
+    EpochMetrics metrics;
+    metrics.epoch = epoch;
+    const auto start = Clock::now();
+    train_batches.start_epoch(epoch);
+    ProgressBar progress(fmt::format("[epoch {:03d}]", epoch), train_batches.num_batches(),
+                         o.progress);
+    double epoch_loss = 0;
+    for (int64_t i = 0; i < train_batches.num_batches(); ++i) {
+      epoch_loss += svi.step(train_batches.batch(i));
+      progress.update(i + 1);
+    }
+    progress.finish();
+    metrics.train_loss = epoch_loss / train_size;
+    metrics.train_seconds = seconds_since(start);
+    fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}\n", epoch, metrics.train_loss);
+
+    if (is_test_epoch(epoch, o)) {
+      const auto test_start = Clock::now();
+      double test_loss = 0;
+      for (int64_t i = 0; i < test_batches.num_batches(); ++i)
+        test_loss += svi.evaluate_loss(test_batches.batch(i));
+      metrics.test_loss = test_loss / test_size;
+      metrics.test_seconds = seconds_since(test_start);
+      fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}\n", epoch, *metrics.test_loss);
+      write_image_grids(vae, test_batches.batch(0), epoch, o.out_dir);
+    }
+    log.flush();
+    history.push_back(metrics);
+
+    const Json metrics_json{{"options", to_json(o)}, {"epochs", to_json(history)}};
+    write_text_atomically(o.out_dir + "/metrics.json", metrics_json.dump(2) + "\n");
+    write_elbo_plot(o.out_dir + "/elbo.png", history);
+    Checkpoint checkpoint;
+    checkpoint.epoch = epoch;
+    checkpoint.z_dim = o.z_dim;
+    checkpoint.hidden_dim = o.hidden_dim;
+    checkpoint.params = store.to_bytes();
+    checkpoint.optimizer = svi.optimizer().to_bytes();
+    checkpoint.cpu_rng_state = at::detail::getDefaultCPUGenerator().get_state();
+    checkpoint.cuda_rng_state = cuda_rng_state(device);
+    checkpoint.metrics_json = to_json(history).dump();
+    save_checkpoint(checkpoint_path, checkpoint);
+  }
+  return history;
+}
+
+}  // namespace ppl::examples

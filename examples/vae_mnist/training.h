@@ -1,0 +1,48 @@
+#pragma once
+// Training Pyro's tutorial VAE on MNIST: the loop behind the vae_mnist program.
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ppl::examples {
+
+/// Settings of a run; the defaults are the tutorial's.
+struct TrainingOptions {
+  int64_t epochs = 100;
+  int64_t batch_size = 256;
+  double lr = 1e-3;
+  int64_t z_dim = 50;
+  int64_t hidden_dim = 400;
+  int64_t test_frequency = 5;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  int threads = 1;
+  std::string data_dir = "data/mnist";
+  std::string out_dir = "out/vae_mnist";
+  bool resume = false;
+  bool validate = false;  ///< distribution argument checks (a host sync each): off for speed
+  bool progress = true;   ///< a progress bar on stderr when it is a terminal
+};
+
+/// One epoch's figures, as written to metrics.json.
+struct EpochMetrics {
+  int64_t epoch = 0;
+  double train_loss = 0;            ///< summed -ELBO over the training set / its size
+  std::optional<double> test_loss;  ///< the same on the test set, at test epochs
+  double train_seconds = 0;
+  double test_seconds = 0;
+};
+
+/// Whether `epoch` (1-based) evaluates the test set: the first, every `test_frequency`-th and
+/// the last epoch.
+bool is_test_epoch(int64_t epoch, const TrainingOptions& options);
+
+/// Trains (or, with `resume`, continues training) and returns every epoch's metrics. Writes to
+/// `out_dir`: metrics.json, elbo.png, samples_epoch_NNN.png and reconstructions_epoch_NNN.png at
+/// test epochs, and checkpoint.pt after every epoch. Prints the per-epoch lines to `log`.
+std::vector<EpochMetrics> train_vae(const TrainingOptions& options, std::ostream& log);
+
+}  // namespace ppl::examples
