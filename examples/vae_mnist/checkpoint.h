@@ -1,10 +1,12 @@
 #pragma once
-// The vae_mnist checkpoint: everything needed to continue a run exactly where it stopped.
+// The vae_mnist checkpoint: everything needed to continue a run exactly where it stopped, in
+// one file written atomically after every epoch.
 
-#include <torch/torch.h>
+#include <ppl/core/tensor_archive.h>
+#include <ppl/optim/optimizer.h>
+#include <ppl/params/param_store.h>
 
 #include <string>
-#include <vector>
 
 namespace ppl::examples {
 
@@ -12,18 +14,22 @@ struct Checkpoint {
   int64_t epoch = 0;  ///< epochs completed
   int64_t z_dim = 0;  ///< model sizes, checked on resume
   int64_t hidden_dim = 0;
-  std::vector<char> params;      ///< ParamStore::to_bytes()
-  std::vector<char> optimizer;   ///< Optimizer::to_bytes()
-  torch::Tensor cpu_rng_state;   ///< the default CPU generator's state
-  torch::Tensor cuda_rng_state;  ///< the current CUDA device's generator state, if any
-  std::string metrics_json;      ///< the run's metrics so far
+  nlohmann::json metrics = nlohmann::json::array();  ///< the run's metrics so far
+  TensorArchive state;  ///< params, optimizer state, random generator states (filled by load)
 };
 
-/// Writes `checkpoint` to `path` atomically (a crash leaves the previous checkpoint intact).
-void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+/// Writes `header`'s fields with the parameters, the optimizer state and the states of the CPU
+/// generator (and `device`'s, when it is a CUDA device) to `path` atomically: a crash leaves the
+/// previous checkpoint intact.
+void save_checkpoint(const std::string& path, const Checkpoint& header, const ParamStore& store,
+                     const optim::Optimizer& optimizer, const torch::Device& device);
 
 /// Reads a checkpoint; std::runtime_error naming `path` if it is missing, truncated, corrupt or
 /// not a vae_mnist checkpoint.
 Checkpoint load_checkpoint(const std::string& path);
+
+/// Puts a loaded checkpoint's parameters, optimizer state and generator states in place.
+void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, ParamStore& store,
+                        optim::Optimizer& optimizer, const torch::Device& device);
 
 }  // namespace ppl::examples

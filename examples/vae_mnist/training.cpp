@@ -100,11 +100,6 @@ void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64
                   torch::cat({originals, reconstructions}).reshape({-1, 28, 28}), 8);
 }
 
-torch::Tensor cuda_rng_state(const torch::Device& device) {
-  if (!device.is_cuda()) return {};
-  return at::globalContext().defaultGenerator(device).get_state();
-}
-
 }  // namespace
 
 bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
@@ -121,7 +116,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   if (device.is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error(
         "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
-  torch::set_num_threads(o.threads);
+  set_num_threads(o.threads);
   dist::set_validation_enabled(o.validate);
   torch::manual_seed(o.seed);
   std::filesystem::create_directories(o.out_dir);
@@ -153,16 +148,8 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
                       "{} and hidden_dim {}",
                       checkpoint_path, c.z_dim, c.hidden_dim, o.z_dim, o.hidden_dim));
     }
-    const std::string source = fmt::format("checkpoint '{}'", checkpoint_path);
-    store.from_bytes(c.params, source);
-    svi.optimizer().from_bytes(c.optimizer, source);
-    at::Generator cpu_generator = at::detail::getDefaultCPUGenerator();
-    cpu_generator.set_state(c.cpu_rng_state);
-    if (c.cuda_rng_state.defined() && device.is_cuda()) {
-      at::Generator cuda_generator = at::globalContext().defaultGenerator(device);
-      cuda_generator.set_state(c.cuda_rng_state);
-    }
-    history = history_from_json(Json::parse(c.metrics_json));
+    restore_checkpoint(c, checkpoint_path, store, svi.optimizer(), device);
+    history = history_from_json(c.metrics);
     first_epoch = c.epoch + 1;
     fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
   } else if (o.resume) {
@@ -208,12 +195,8 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     checkpoint.epoch = epoch;
     checkpoint.z_dim = o.z_dim;
     checkpoint.hidden_dim = o.hidden_dim;
-    checkpoint.params = store.to_bytes();
-    checkpoint.optimizer = svi.optimizer().to_bytes();
-    checkpoint.cpu_rng_state = at::detail::getDefaultCPUGenerator().get_state();
-    checkpoint.cuda_rng_state = cuda_rng_state(device);
-    checkpoint.metrics_json = to_json(history).dump();
-    save_checkpoint(checkpoint_path, checkpoint);
+    checkpoint.metrics = to_json(history);
+    save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
   }
   return history;
 }

@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -26,26 +24,45 @@ std::vector<char> read_file(const std::string& path) {
   return bytes;
 }
 
-void write_file_atomically(const std::string& path, const std::vector<char>& bytes) {
-  const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", temporary, std::strerror(errno)));
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  const bool ok = written == bytes.size() && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), temporary_(fmt::format("{}.tmp.{}", path_, ::getpid())) {
+  file_ = std::fopen(temporary_.c_str(), "wb");
+  if (!file_)
     throw std::runtime_error(
-        fmt::format("cannot write '{}': {}", path, std::strerror(ok ? errno : saved_errno)));
+        fmt::format("cannot write '{}': {}", temporary_, std::strerror(errno)));
+}
+
+AtomicFile::~AtomicFile() {
+  if (!file_) return;
+  std::fclose(file_);
+  std::remove(temporary_.c_str());
+}
+
+void AtomicFile::write(const void* data, size_t size) {
+  if (!file_) throw std::logic_error(fmt::format("'{}' is already committed", path_));
+  if (size > 0 && std::fwrite(data, 1, size, file_) != size)
+    throw std::runtime_error(
+        fmt::format("cannot write '{}': {}", temporary_, std::strerror(errno)));
+}
+
+void AtomicFile::commit() {
+  if (!file_) throw std::logic_error(fmt::format("'{}' is already committed", path_));
+  const bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  const int error = errno;
+  std::fclose(file_);
+  file_ = nullptr;
+  if (!flushed || std::rename(temporary_.c_str(), path_.c_str()) != 0) {
+    const int rename_error = flushed ? errno : error;
+    std::remove(temporary_.c_str());
+    throw std::runtime_error(
+        fmt::format("cannot write '{}': {}", path_, std::strerror(rename_error)));
   }
+}
+
+void write_file_atomically(const std::string& path, const std::vector<char>& bytes) {
+  AtomicFile file(path);
+  file.write(bytes.data(), bytes.size());
+  file.commit();
 }
 
 }  // namespace ppl

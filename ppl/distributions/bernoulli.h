@@ -5,8 +5,9 @@
 
 namespace ppl::dist {
 
-/// Bernoulli(probs). log_prob works on logits (`binary_cross_entropy_with_logits`), with probs
-/// clamped to [eps, 1 - eps] of their dtype, so it stays finite at probs 0 and 1.
+/// Bernoulli(probs) or Bernoulli::from_logits(logits). log_prob is one fused kernel either way:
+/// `binary_cross_entropy_with_logits`, or `binary_cross_entropy` on probs clamped to
+/// [eps, 1 - eps] of their dtype, so it stays finite at probs 0 and 1.
 class Bernoulli : public DistributionBase<Bernoulli> {
  public:
   /// std::invalid_argument (when validating) if a probability lies outside [0, 1].
@@ -18,7 +19,8 @@ class Bernoulli : public DistributionBase<Bernoulli> {
   std::string name() const override { return "Bernoulli"; }
   /// The probabilities (computed from the logits when built from logits).
   torch::Tensor probs() const { return probs_.defined() ? probs_ : logits_.sigmoid(); }
-  const torch::Tensor& logits() const { return logits_; }
+  /// The logits (computed from the clamped probs when built from probs).
+  torch::Tensor logits() const;
 
   torch::Tensor sample(const Shape& sample_shape = {},
                        c10::optional<at::Generator> generator = c10::nullopt) const override;
@@ -32,8 +34,8 @@ class Bernoulli : public DistributionBase<Bernoulli> {
  private:
   Bernoulli(torch::Tensor probs, torch::Tensor logits, std::optional<bool> validate_args);
 
-  torch::Tensor probs_;  // undefined when built from logits
-  torch::Tensor logits_;
+  torch::Tensor probs_;   // undefined when built from logits
+  torch::Tensor logits_;  // undefined when built from probs
 };
 
 }  // namespace ppl::dist

@@ -1,7 +1,5 @@
 #include "ppl/optim/optimizer.h"
 
-#include "ppl/core/file_io.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -223,57 +221,52 @@ void Optimizer::set_state(const State& state) {
   merge(state, fmt::format("{} state", type_name()));
 }
 
-std::vector<char> Optimizer::to_bytes() const {
-  c10::Dict<std::string, c10::Dict<std::string, torch::Tensor>> tensors;
-  c10::Dict<std::string, c10::Dict<std::string, double>> scalars;
-  for (const auto& [name, entry] : get_state()) {
-    c10::Dict<std::string, torch::Tensor> entry_tensors;
-    for (const auto& [key, tensor] : entry.tensors) entry_tensors.insert(key, tensor.cpu());
-    c10::Dict<std::string, double> entry_scalars;
-    for (const auto& [key, value] : entry.scalars) entry_scalars.insert(key, value);
-    tensors.insert(name, std::move(entry_tensors));
-    scalars.insert(name, std::move(entry_scalars));
-  }
-  auto file = c10::ivalue::Tuple::create(
-      {std::string(kFileFormat), kFileVersion, std::string(type_name()), tensors, scalars});
-  return torch::pickle_save(file);
-}
-
 void Optimizer::save(const std::string& path) const {
-  write_file_atomically(path, to_bytes());
+  TensorArchive archive;
+  save_to(archive);
+  save_archive(path, archive);
 }
 
 void Optimizer::load(const std::string& path) {
-  from_bytes(read_file(path), fmt::format("optimizer state '{}'", path));
+  load_from(load_archive(path), "", fmt::format("optimizer state '{}'", path));
 }
 
-void Optimizer::from_bytes(const std::vector<char>& bytes, const std::string& source) {
+void Optimizer::save_to(TensorArchive& archive, const std::string& prefix) const {
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [name, entry] : get_state()) {
+    nlohmann::json tensors = nlohmann::json::object();
+    for (const auto& [key, tensor] : entry.tensors) {
+      const std::string archive_name = fmt::format("{}{}/{}", prefix, name, key);
+      archive.tensors[archive_name] = tensor;
+      tensors[key] = archive_name;
+    }
+    params[name] = {{"tensors", tensors}, {"scalars", entry.scalars}};
+  }
+  archive.metadata[prefix + kFileFormat] = {
+      {"version", kFileVersion}, {"optimizer", type_name()}, {"params", params}};
+}
+
+void Optimizer::load_from(const TensorArchive& archive, const std::string& prefix,
+                          const std::string& source) {
   State state;
   std::string saved_by;
   try {
-    const auto file = torch::pickle_load(bytes);
-    if (!file.isTuple()) throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
-    const std::vector<c10::IValue> fields = file.toTupleRef().elements().vec();
-    if (fields.size() != 5 || !fields[0].isString() || fields[0].toStringRef() != kFileFormat)
-      throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
-    if (!fields[1].isInt() || fields[1].toInt() != kFileVersion) {
+    const auto& saved = archive.metadata.at(prefix + kFileFormat);
+    if (saved.at("version").get<int64_t>() != kFileVersion) {
       throw std::runtime_error(
           fmt::format("unsupported version (this build reads version {})", kFileVersion));
     }
-    saved_by = fields[2].toStringRef();
-    for (const auto& item : fields[3].toGenericDict()) {
-      ParamState& entry = state[item.key().toStringRef()];
-      for (const auto& tensor : item.value().toGenericDict())
-        entry.tensors.emplace(tensor.key().toStringRef(), tensor.value().toTensor());
+    saved_by = saved.at("optimizer").get<std::string>();
+    for (const auto& [name, entry] : saved.at("params").items()) {
+      ParamState& param_state = state[name];
+      for (const auto& [key, archive_name] : entry.at("tensors").items())
+        param_state.tensors.emplace(key, archive.tensor(archive_name.get<std::string>(), source));
+      for (const auto& [key, value] : entry.at("scalars").items())
+        param_state.scalars.emplace(key, value.get<double>());
     }
-    for (const auto& item : fields[4].toGenericDict()) {
-      ParamState& entry = state[item.key().toStringRef()];
-      for (const auto& scalar : item.value().toGenericDict())
-        entry.scalars.emplace(scalar.key().toStringRef(), scalar.value().toDouble());
-    }
-  } catch (const c10::Error& error) {
+  } catch (const nlohmann::json::exception& error) {
     throw std::runtime_error(
-        fmt::format("cannot load {}: {}", source, error.what_without_backtrace()));
+        fmt::format("cannot load {}: not an optimizer state: {}", source, error.what()));
   } catch (const std::exception& error) {
     throw std::runtime_error(fmt::format("cannot load {}: {}", source, error.what()));
   }

@@ -6,6 +6,8 @@
 // `OptimizerBase<Options>` that names its state tensors and implements `init` and `update`
 // (see adam.h).
 
+#include "ppl/core/tensor_archive.h"
+
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -87,10 +89,11 @@ class Optimizer {
   void save(const std::string& path) const;
   /// Reads a file written by `save` of the same optimizer type and merges it as `set_state` does.
   void load(const std::string& path);
-  /// What `save` writes, as bytes (for files that hold more than the optimizer).
-  std::vector<char> to_bytes() const;
-  /// Reads bytes from `to_bytes`; errors name `source` (e.g. "checkpoint 'out/ckpt.pt'").
-  void from_bytes(const std::vector<char>& bytes, const std::string& source);
+  /// Adds the state to `archive` under `prefix` (for files that hold more than the optimizer).
+  void save_to(TensorArchive& archive, const std::string& prefix = "") const;
+  /// Reads what `save_to` wrote, as `load` does; errors name `source` (e.g. "checkpoint 'x'").
+  void load_from(const TensorArchive& archive, const std::string& prefix,
+                 const std::string& source);
 
  protected:
   /// One parameter's state. Concrete optimizers extend it with their options.

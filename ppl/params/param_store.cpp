@@ -1,6 +1,5 @@
 #include "ppl/params/param_store.h"
 
-#include "ppl/core/file_io.h"
 #include "ppl/distributions/transforms.h"
 
 #include <fmt/format.h>
@@ -10,7 +9,8 @@
 namespace ppl {
 namespace {
 
-constexpr const char* kFileFormat = "ppl.param_store.v1";
+constexpr const char* kFileFormat = "ppl.param_store";
+constexpr int64_t kFileVersion = 1;
 
 torch::Tensor to_unconstrained(const torch::Tensor& value,
                                const constraints::ConstraintPtr& constraint) {
@@ -135,57 +135,50 @@ std::vector<std::pair<std::string, torch::Tensor>> ParamStore::named_parameters(
 }
 
 void ParamStore::save(const std::string& path) const {
-  write_file_atomically(path, to_bytes());
+  TensorArchive archive;
+  save_to(archive);
+  save_archive(path, archive);
 }
 
 void ParamStore::load(const std::string& path) {
-  from_bytes(read_file(path), fmt::format("param store '{}'", path));
+  load_from(load_archive(path), "", fmt::format("param store '{}'", path));
 }
 
-std::vector<char> ParamStore::to_bytes() const {
-  c10::Dict<std::string, torch::Tensor> values;
-  c10::Dict<std::string, std::string> constraint_names;
+void ParamStore::save_to(TensorArchive& archive, const std::string& prefix) const {
+  nlohmann::json params = nlohmann::json::array();
   for (const auto& e : entries_) {
-    values.insert(e.name, e.unconstrained.detach().cpu());
-    constraint_names.insert(e.name, e.constraint->to_string());
+    params.push_back({{"name", e.name}, {"constraint", e.constraint->to_string()}});
+    archive.tensors[prefix + e.name] = e.unconstrained.detach();
   }
-  auto state = c10::ivalue::Tuple::create({std::string(kFileFormat), values, constraint_names});
-  return torch::pickle_save(state);
+  archive.metadata[prefix + kFileFormat] = {{"version", kFileVersion}, {"params", params}};
 }
 
-void ParamStore::from_bytes(const std::vector<char>& bytes, const std::string& source) {
-  c10::Dict<std::string, torch::Tensor> values;
-  c10::Dict<std::string, std::string> constraint_names;
-  try {
-    auto state = torch::pickle_load(bytes);
-    if (!state.isTuple()) throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
-    const auto& fields = state.toTupleRef().elements();
-    if (fields.size() != 3 || !fields[0].isString() || fields[0].toStringRef() != kFileFormat)
-      throw std::runtime_error(fmt::format("not a {} file", kFileFormat));
-    values = c10::impl::toTypedDict<std::string, torch::Tensor>(fields[1].toGenericDict());
-    constraint_names = c10::impl::toTypedDict<std::string, std::string>(fields[2].toGenericDict());
-  } catch (const c10::Error& e) {
-    throw std::runtime_error(fmt::format("cannot load {}: {}", source, e.what_without_backtrace()));
-  } catch (const std::exception& e) {
-    throw std::runtime_error(fmt::format("cannot load {}: {}", source, e.what()));
-  }
+void ParamStore::load_from(const TensorArchive& archive, const std::string& prefix,
+                           const std::string& source) {
   // Check everything before changing anything, so a bad file leaves the store as it was.
   std::vector<Entry> loaded;
-  for (const auto& item : values) {
-    const std::string& name = item.key();
-    if (!constraint_names.contains(name))
-      throw std::runtime_error(
-          fmt::format("cannot load {}: param '{}' has no constraint", source, name));
-    auto constraint = constraints::parse(constraint_names.at(name));
-    auto it = index_.find(name);
-    if (it != index_.end() &&
-        !entries_[it->second].unconstrained.sizes().equals(item.value().sizes())) {
-      throw std::runtime_error(
-          fmt::format("cannot load {}: param '{}' has shape ({}) in the file but ({}) here", source,
-                      name, fmt::join(item.value().sizes(), ", "),
-                      fmt::join(entries_[it->second].unconstrained.sizes(), ", ")));
+  try {
+    const auto& state = archive.metadata.at(prefix + kFileFormat);
+    if (state.at("version").get<int64_t>() != kFileVersion)
+      throw std::runtime_error(fmt::format("unsupported version {}", state.at("version").dump()));
+    for (const auto& param : state.at("params")) {
+      const auto name = param.at("name").get<std::string>();
+      const auto& value = archive.tensor(prefix + name, source);
+      auto it = index_.find(name);
+      if (it != index_.end() && !entries_[it->second].unconstrained.sizes().equals(value.sizes())) {
+        throw std::runtime_error(
+            fmt::format("param '{}' has shape ({}) in the file but ({}) here", name,
+                        fmt::join(value.sizes(), ", "),
+                        fmt::join(entries_[it->second].unconstrained.sizes(), ", ")));
+      }
+      loaded.push_back(
+          Entry{name, value, constraints::parse(param.at("constraint").get<std::string>())});
     }
-    loaded.push_back(Entry{name, item.value(), constraint});
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(
+        fmt::format("cannot load {}: not a param store: {}", source, e.what()));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("cannot load {}: {}", source, e.what()));
   }
   torch::NoGradGuard no_grad;
   for (auto& e : loaded) {

@@ -1,6 +1,7 @@
 #pragma once
 // Pyro's param store: named parameters kept unconstrained, returned constrained.
 
+#include "ppl/core/tensor_archive.h"
 #include "ppl/distributions/constraints.h"
 
 #include <functional>
@@ -43,10 +44,11 @@ class ParamStore {
   /// Reads `path`. Existing parameters are overwritten in place (so modules sharing them see the
   /// new values); std::runtime_error naming the file and parameter on any mismatch.
   void load(const std::string& path);
-  /// What `save` writes, as bytes (for files that hold more than the param store).
-  std::vector<char> to_bytes() const;
-  /// Reads bytes from `to_bytes` as `load` does; errors name `source`.
-  void from_bytes(const std::vector<char>& bytes, const std::string& source);
+  /// Adds every parameter to `archive` under `prefix` (for files that hold more than the store).
+  void save_to(TensorArchive& archive, const std::string& prefix = "") const;
+  /// Reads what `save_to` wrote, as `load` does; errors name `source`.
+  void load_from(const TensorArchive& archive, const std::string& prefix,
+                 const std::string& source);
 
  private:
   struct Entry {
