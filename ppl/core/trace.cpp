@@ -42,11 +42,15 @@ void Trace::add(const Message& msg) {
   sites_.push_back(Site{msg, {}, {}, {}});
 }
 
-const Site& Trace::at(const std::string& name) const {
+const Site* Trace::find(const std::string& name) const {
   auto it = index_.find(name);
-  if (it == index_.end())
-    throw std::out_of_range(fmt::format("no site named '{}' in the trace", name));
-  return sites_[it->second];
+  return it == index_.end() ? nullptr : &sites_[it->second];
+}
+
+const Site& Trace::at(const std::string& name) const {
+  const Site* site = find(name);
+  if (!site) throw std::out_of_range(fmt::format("no site named '{}' in the trace", name));
+  return *site;
 }
 
 Site& Trace::at(const std::string& name) {

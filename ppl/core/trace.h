@@ -29,6 +29,8 @@ class Trace {
   void add(const Message& msg);
 
   bool contains(const std::string& name) const { return index_.count(name) > 0; }
+  /// The site named `name`, or null.
+  const Site* find(const std::string& name) const;
   /// std::out_of_range naming the site if absent.
   const Site& at(const std::string& name) const;
   Site& at(const std::string& name);

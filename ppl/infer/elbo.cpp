@@ -5,30 +5,19 @@
 
 #include <fmt/format.h>
 
-#include <set>
 #include <stdexcept>
 
 namespace ppl::infer {
 namespace {
 
-bool is_subsample(const Site& site) {
-  return site.infer.count("_subsample") > 0;
-}
-
-std::set<std::string> latent_names(const Trace& trace) {
-  std::set<std::string> names;
-  for (const Site& site : trace.sites())
-    if (site.is_latent() && !is_subsample(site)) names.insert(site.name);
-  return names;
+/// A latent that must appear in both model and guide (plate subsample sites need not).
+bool is_matched_latent(const Site* site) {
+  return site && site->is_latent() && site->infer.count("_subsample") == 0;
 }
 
 std::string both_tables(const Trace& model_trace, const Trace& guide_trace) {
   return fmt::format("\nmodel trace:\n{}guide trace:\n{}", model_trace.format_shapes(),
                      guide_trace.format_shapes());
-}
-
-dist::Shape full_shape(const dist::Distribution& fn) {
-  return fn.extended_shape();
 }
 
 }  // namespace
@@ -65,30 +54,31 @@ TracePair get_importance_traces(const Program& model, const Program& guide) {
 }
 
 void check_model_guide_match(const Trace& model_trace, const Trace& guide_trace) {
-  const auto model_latents = latent_names(model_trace);
-  const auto guide_latents = latent_names(guide_trace);
-  for (const auto& name : guide_latents) {
-    if (!model_latents.count(name)) {
-      const bool observed = model_trace.contains(name);
-      throw std::runtime_error(
-          fmt::format("sample site '{}' is a latent of the guide but {} the model{}", name,
-                      observed ? "observed in" : "not in", both_tables(model_trace, guide_trace)));
-    }
+  for (const Site& guide_site : guide_trace.sites()) {
+    if (!is_matched_latent(&guide_site)) continue;
+    const Site* model_site = model_trace.find(guide_site.name);
+    if (is_matched_latent(model_site)) continue;
+    throw std::runtime_error(
+        fmt::format("sample site '{}' is a latent of the guide but {} the model{}", guide_site.name,
+                    model_site ? "observed in" : "not in", both_tables(model_trace, guide_trace)));
   }
-  for (const auto& name : model_latents) {
-    if (!guide_latents.count(name)) {
+  for (const Site& model_site : model_trace.sites()) {
+    if (!is_matched_latent(&model_site)) continue;
+    const std::string& name = model_site.name;
+    const Site* guide_site = guide_trace.find(name);
+    if (!is_matched_latent(guide_site)) {
       throw std::runtime_error(
           fmt::format("sample site '{}' is a latent of the model but not in the guide{}", name,
                       both_tables(model_trace, guide_trace)));
     }
-    const auto& model_fn = *model_trace.at(name).fn;
-    const auto& guide_fn = *guide_trace.at(name).fn;
+    const auto& model_fn = *model_site.fn;
+    const auto& guide_fn = *guide_site->fn;
     if (model_fn.event_dim() != guide_fn.event_dim()) {
       throw std::runtime_error(fmt::format(
           "sample site '{}': guide event_dim {} but model event_dim {}{}", name,
           guide_fn.event_dim(), model_fn.event_dim(), both_tables(model_trace, guide_trace)));
     }
-    const auto model_shape = full_shape(model_fn), guide_shape = full_shape(guide_fn);
+    const auto model_shape = model_fn.extended_shape(), guide_shape = guide_fn.extended_shape();
     const size_t n = std::max(model_shape.size(), guide_shape.size());
     for (size_t i = 1; i <= n; ++i) {
       const int64_t m = i <= model_shape.size() ? model_shape[model_shape.size() - i] : 1;

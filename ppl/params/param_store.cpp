@@ -22,18 +22,24 @@ torch::Tensor to_unconstrained(const torch::Tensor& value,
   return unconstrained.requires_grad_(true);
 }
 
-torch::Tensor to_constrained(const torch::Tensor& unconstrained,
-                             const constraints::ConstraintPtr& constraint) {
-  if (constraint == constraints::real) return unconstrained;
-  return transforms::biject_to(constraint)->forward(unconstrained);
-}
-
 ParamStore*& current_store() {
   thread_local ParamStore* store = nullptr;
   return store;
 }
 
 }  // namespace
+
+ParamStore::Entry::Entry(std::string name, torch::Tensor unconstrained,
+                         constraints::ConstraintPtr constraint)
+    : name(std::move(name)),
+      unconstrained(std::move(unconstrained)),
+      constraint(std::move(constraint)),
+      transform(this->constraint == constraints::real ? nullptr
+                                                      : transforms::biject_to(this->constraint)) {}
+
+torch::Tensor ParamStore::Entry::constrained() const {
+  return transform ? transform->forward(unconstrained) : unconstrained;
+}
 
 torch::Tensor ParamStore::get_param(const std::string& name,
                                     const std::function<torch::Tensor()>& init,
@@ -47,7 +53,7 @@ torch::Tensor ParamStore::get_param(const std::string& name,
     it = index_.find(name);
   }
   const Entry& e = entries_[it->second];
-  return to_constrained(e.unconstrained, e.constraint);
+  return e.constrained();
 }
 
 const ParamStore::Entry& ParamStore::entry(const std::string& name) const {
@@ -59,7 +65,7 @@ const ParamStore::Entry& ParamStore::entry(const std::string& name) const {
 
 torch::Tensor ParamStore::get(const std::string& name) const {
   const Entry& e = entry(name);
-  return to_constrained(e.unconstrained, e.constraint);
+  return e.constrained();
 }
 
 const torch::Tensor& ParamStore::unconstrained(const std::string& name) const {
@@ -189,7 +195,7 @@ void ParamStore::load_from(const TensorArchive& archive, const std::string& pref
     } else {
       Entry& existing = entries_[it->second];
       existing.unconstrained.copy_(e.unconstrained);
-      existing.constraint = e.constraint;
+      existing = Entry(existing.name, existing.unconstrained, e.constraint);
     }
   }
 }

@@ -3,6 +3,7 @@
 
 #include "ppl/core/tensor_archive.h"
 #include "ppl/distributions/constraints.h"
+#include "ppl/distributions/transforms.h"
 
 #include <functional>
 #include <string>
@@ -52,9 +53,13 @@ class ParamStore {
 
  private:
   struct Entry {
+    Entry(std::string name, torch::Tensor unconstrained, constraints::ConstraintPtr constraint);
+    torch::Tensor constrained() const;
+
     std::string name;
     torch::Tensor unconstrained;
     constraints::ConstraintPtr constraint;
+    transforms::TransformPtr transform;  // biject_to(constraint); null for real
   };
   const Entry& entry(const std::string& name) const;
 
