@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ppl {
@@ -38,6 +39,7 @@ void Trace::add(const Message& msg) {
     static_cast<Message&>(existing) = msg;
     return;
   }
+  if (sites_.empty()) sites_.reserve(16);
   index_.emplace(msg.name, sites_.size());
   sites_.push_back(Site{msg, {}, {}, {}});
 }
@@ -79,15 +81,24 @@ void Trace::compute_log_prob(const SiteFilter& filter) {
   }
 }
 
+torch::Tensor sum_scalars(const std::vector<torch::Tensor>& terms) {
+  if (terms.empty()) return torch::zeros({});
+  if (terms.size() == 1) return terms[0];
+  const bool stackable = std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
+    return t.scalar_type() == terms[0].scalar_type() && t.device() == terms[0].device();
+  });
+  if (stackable) return torch::stack(terms).sum();
+  torch::Tensor total = terms[0];
+  for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i];
+  return total;
+}
+
 torch::Tensor Trace::log_prob_sum(const SiteFilter& filter) {
   compute_log_prob(filter);
-  torch::Tensor total;
-  for (const Site& site : sites_) {
-    if (!site.is_sample() || (filter && !filter(site))) continue;
-    total = total.defined() ? total + site.log_prob_sum : site.log_prob_sum;
-  }
-  // An empty trace has no tensor to take a device from: a CPU zero broadcasts anywhere.
-  return total.defined() ? total : torch::zeros({});
+  std::vector<torch::Tensor> terms;
+  for (const Site& site : sites_)
+    if (site.is_sample() && (!filter || filter(site))) terms.push_back(site.log_prob_sum);
+  return sum_scalars(terms);
 }
 
 std::string Trace::format_shapes() const {

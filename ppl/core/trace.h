@@ -54,6 +54,10 @@ class Trace {
   std::unordered_map<std::string, size_t> index_;
 };
 
+/// The sum of 0-dim tensors as one stack-and-sum (two autograd nodes instead of a chain of
+/// additions); a 0-dim CPU zero when `terms` is empty.
+torch::Tensor sum_scalars(const std::vector<torch::Tensor>& terms);
+
 /// Applies a site's scale and mask to a log-prob tensor.
 torch::Tensor scale_and_mask(const torch::Tensor& log_prob, double scale,
                              const torch::Tensor& mask);

@@ -81,30 +81,37 @@ double Trace_ELBO::loss(const Program& model, const Program& guide) {
 }
 
 torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide) {
-  torch::Tensor elbo, surrogate_elbo;
+  // surrogate ELBO = sum(gains) - sum(costs): its gradient is an unbiased ELBO gradient.
+  std::vector<torch::Tensor> gains, costs;
+  // Without score-function terms the surrogate is the ELBO itself; with them the ELBO's value
+  // is computed apart from these detached terms.
+  std::vector<torch::Tensor> model_terms, guide_terms;
+  bool surrogate_is_elbo = true;
   for (int64_t i = 0; i < num_particles(); ++i) {
     auto traces = get_importance_traces(model, guide);
-    const torch::Tensor model_log_prob = traces.model.log_prob_sum();
-    torch::Tensor particle = model_log_prob;
-    torch::Tensor surrogate = model_log_prob;
+    for (const Site& site : traces.model.sites()) {
+      if (!site.is_sample()) continue;
+      gains.push_back(site.log_prob_sum);
+      model_terms.push_back(site.log_prob_sum.detach());
+    }
     std::optional<DownstreamLogRatio> log_ratio;
     for (const Site& site : traces.guide.sites()) {
       if (!site.is_sample()) continue;
-      particle = particle - site.log_prob_sum;
+      guide_terms.push_back(site.log_prob_sum.detach());
       if (site.fn->has_rsample()) {
-        surrogate = surrogate - site.log_prob_sum;  // pathwise: differentiate log q directly
-      } else if (site.infer.count("_subsample") == 0) {
-        if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
-        auto weight = log_ratio->sum_to(vectorized_frames(site));
-        surrogate = surrogate + (weight * site.unscaled_log_prob).sum();
+        costs.push_back(site.log_prob_sum);  // pathwise: differentiate log q directly
+        continue;
       }
+      surrogate_is_elbo = false;
+      if (site.infer.count("_subsample")) continue;
+      if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
+      gains.push_back((log_ratio->sum_to(vectorized_frames(site)) * site.unscaled_log_prob).sum());
     }
-    elbo = elbo.defined() ? elbo + particle : particle;
-    surrogate_elbo = surrogate_elbo.defined() ? surrogate_elbo + surrogate : surrogate;
   }
-  const double n = static_cast<double>(num_particles());
-  const torch::Tensor loss = -elbo.detach() / n;
-  const torch::Tensor surrogate_loss = -surrogate_elbo / n;
+  const double scale = -1.0 / static_cast<double>(num_particles());
+  const torch::Tensor surrogate_loss = (sum_scalars(gains) - sum_scalars(costs)) * scale;
+  if (surrogate_is_elbo) return surrogate_loss;
+  const torch::Tensor loss = (sum_scalars(model_terms) - sum_scalars(guide_terms)) * scale;
   // Equal to the loss in value, with the surrogate's gradient.
   return loss + (surrogate_loss - surrogate_loss.detach());
 }
