@@ -77,7 +77,7 @@ void Trace::compute_log_prob(const SiteFilter& filter) {
                                            site.name, e.what(), format_shapes()));
     }
     site.log_prob = scale_and_mask(site.unscaled_log_prob, site.scale, site.mask);
-    site.log_prob_sum = site.log_prob.sum();
+    site.log_prob_sum = site.log_prob.dim() == 0 ? site.log_prob : site.log_prob.sum();
   }
 }
 

@@ -61,7 +61,7 @@ Normal::Normal(torch::Tensor loc, double scale, std::optional<bool> validate_arg
 torch::Tensor Normal::rsample(const Shape& sample_shape,
                               c10::optional<at::Generator> generator) const {
   const auto eps = at::randn(extended_shape(sample_shape), std::move(generator), loc_.options());
-  return loc_ + eps * scale_;
+  return at::addcmul(loc_, eps, scale_);
 }
 
 torch::Tensor Normal::log_prob(const torch::Tensor& value) const {
