@@ -87,13 +87,13 @@ class InlineAdam {
     constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
     ++step_;
     const double correction1 = 1 - std::pow(kBeta1, static_cast<double>(step_));
-    const double correction2 = 1 - std::pow(kBeta2, static_cast<double>(step_));
+    const double root_correction2 = std::sqrt(1 - std::pow(kBeta2, static_cast<double>(step_)));
     for (size_t i = 0; i < params_.size(); ++i) {
       const auto& grad = params_[i].grad();
       exp_avg_[i].mul_(kBeta1).add_(grad, 1 - kBeta1);
       exp_avg_sq_[i].mul_(kBeta2).addcmul_(grad, grad, 1 - kBeta2);
-      const auto denom = exp_avg_sq_[i].sqrt().div_(std::sqrt(correction2)).add_(kEps);
-      params_[i].addcdiv_(exp_avg_[i], denom, -lr_ / correction1);
+      const auto denom = exp_avg_sq_[i].sqrt().add_(kEps * root_correction2);
+      params_[i].addcdiv_(exp_avg_[i], denom, -lr_ * root_correction2 / correction1);
     }
   }
 

@@ -31,13 +31,13 @@ void Adam::update(OptionsSlot& slot, const torch::Tensor& param, const torch::Te
   const torch::Tensor g =
       options.weight_decay() != 0 ? grad.add(param, options.weight_decay()) : grad;
   slot.step += 1;
-  exp_avg.lerp_(g, 1 - beta1);
+  exp_avg.mul_(beta1).add_(g, 1 - beta1);
   exp_avg_sq.mul_(beta2).addcmul_(g, g, 1 - beta2);
   const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(slot.step));
   const double root_bias_correction2 =
       std::sqrt(1 - std::pow(beta2, static_cast<double>(slot.step)));
   // PyTorch's p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) moved into the scalars
-  // to save two passes over v.
+  // to save a pass over v.
   const torch::Tensor denom = exp_avg_sq.sqrt().add_(options.eps() * root_bias_correction2);
   param.addcdiv_(exp_avg, denom, -options.lr() * root_bias_correction2 / bias_correction1);
 }
