@@ -423,3 +423,26 @@ TEST_CASE("draw, default methods and shape helpers") {
   CHECK(invalid_argument_of([] { dist::broadcast_shapes({3}, {4}, "plate 'data'"); }) ==
         "plate 'data': shapes (3) and (4) are not broadcastable");
 }
+
+TEST_CASE("Normal log_prob and its gradients agree with the formula for small and large tensors") {
+  for (int64_t n : {1, 3, 200}) {  // small CPU tensors take a scalar loop, larger ones tensor ops
+    CAPTURE(n);
+    auto value = torch::linspace(-2, 3, n, torch::kDouble).requires_grad_(true);
+    auto loc = torch::linspace(0.5, -0.5, n, torch::kDouble).requires_grad_(true);
+    auto scale = torch::linspace(0.3, 2.0, n, torch::kDouble).requires_grad_(true);
+    auto ours = ppl::dist::Normal(loc, scale).log_prob(value);
+    auto formula = -0.5 * ((value - loc) / scale).square() - scale.log() - 0.5 * std::log(2 * M_PI);
+    CHECK(torch::allclose(ours, formula, 1e-12, 1e-12));
+    auto weights = torch::linspace(1, 2, n, torch::kDouble);
+    auto g_ours = torch::autograd::grad({(ours * weights).sum()}, {value, loc, scale});
+    auto g_formula = torch::autograd::grad({(formula * weights).sum()}, {value, loc, scale});
+    for (size_t i = 0; i < 3; ++i) CHECK(torch::allclose(g_ours[i], g_formula[i], 1e-12, 1e-12));
+  }
+  // Broadcasting: one loc and scale for many values.
+  auto loc = torch::tensor(0.5, torch::kDouble).requires_grad_(true);
+  auto value = torch::linspace(-1, 1, 5, torch::kDouble);
+  auto lp = ppl::dist::Normal(loc, 2.0).log_prob(value);
+  auto grad = torch::autograd::grad({lp.sum()}, {loc})[0];
+  CHECK(grad.item<double>() ==
+        doctest::Approx(((value - 0.5) / 4.0).sum().item<double>()).epsilon(1e-12));
+}

@@ -154,6 +154,13 @@ TEST_CASE("Adam follows torch::optim::Adam") {
   ppl::optim::Adam defaults;
   check_same(trajectory(defaults, initial_param()),
              torch_trajectory<torch::optim::Adam>(torch::optim::AdamOptions(), initial_param()));
+  // Large parameters take the tensor-op path, small ones a scalar loop: both follow torch.
+  auto large = [] {
+    return torch::linspace(0.3, -0.7, 500, torch::kFloat64).reshape({20, 25}).requires_grad_(true);
+  };
+  ppl::optim::Adam for_large(ppl::optim::AdamOptions(0.05));
+  const auto ours = trajectory(for_large, large());
+  check_same(ours, torch_trajectory<torch::optim::Adam>(torch::optim::AdamOptions(0.05), large()));
 }
 
 TEST_CASE("SGD follows torch::optim::SGD, with momentum and nesterov") {

@@ -1,5 +1,6 @@
 #include "ppl/distributions/normal.h"
 
+#include <ATen/Dispatch.h>
 #include <c10/util/MathConstants.h>
 
 #include <cmath>
@@ -10,13 +11,46 @@ namespace {
 
 const double kHalfLog2Pi = 0.5 * std::log(2 * c10::pi<double>);
 
-/// log N(value | loc, scale) as one autograd node: the forward runs without recording its
-/// seven elementwise ops, and the backward is the closed-form gradient.
+/// Tensors with at most this many elements, all on the CPU, contiguous, of one floating dtype
+/// and one shape, are handled by plain loops: for scalar sites the tensor ops would cost far
+/// more in dispatch than in arithmetic.
+constexpr int64_t kSmallTensor = 64;
+
+bool small_alike(std::initializer_list<const torch::Tensor*> tensors) {
+  const torch::Tensor& first = **tensors.begin();
+  if (first.numel() > kSmallTensor || !first.device().is_cpu() ||
+      (first.scalar_type() != torch::kFloat && first.scalar_type() != torch::kDouble))
+    return false;
+  for (const torch::Tensor* t : tensors) {
+    if (!t->device().is_cpu() || t->scalar_type() != first.scalar_type() ||
+        !t->sizes().equals(first.sizes()) || !t->is_contiguous())
+      return false;
+  }
+  return true;
+}
+
+/// log N(value | loc, scale) as one autograd node: the forward records none of its elementwise
+/// ops, and the backward is the closed-form gradient.
 struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
                                const torch::Tensor& loc, const torch::Tensor& scale) {
-    auto z = (value - loc) / scale;
-    auto log_prob = z.square().mul_(-0.5).sub_(scale.log()).sub_(kHalfLog2Pi);
+    torch::Tensor z, log_prob;
+    if (small_alike({&value, &loc, &scale})) {
+      z = torch::empty_like(value);
+      log_prob = torch::empty_like(value);
+      AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob", [&] {
+        const scalar_t *v = value.data_ptr<scalar_t>(), *l = loc.data_ptr<scalar_t>(),
+                       *s = scale.data_ptr<scalar_t>();
+        scalar_t *zp = z.data_ptr<scalar_t>(), *lp = log_prob.data_ptr<scalar_t>();
+        for (int64_t i = 0; i < value.numel(); ++i) {
+          zp[i] = (v[i] - l[i]) / s[i];
+          lp[i] = scalar_t(-0.5) * zp[i] * zp[i] - std::log(s[i]) - scalar_t(kHalfLog2Pi);
+        }
+      });
+    } else {
+      z = (value - loc) / scale;
+      log_prob = z.square().mul_(-0.5).sub_(scale.log()).sub_(kHalfLog2Pi);
+    }
     ctx->save_for_backward({z, scale});
     ctx->saved_data["value_shape"] = value.sizes();
     ctx->saved_data["loc_shape"] = loc.sizes();
@@ -29,16 +63,33 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
     const auto& z = saved[0];
     const auto& scale = saved[1];
     const auto& grad = grad_outputs[0];
+    const bool want_value = ctx->needs_input_grad(0), want_loc = ctx->needs_input_grad(1),
+               want_scale = ctx->needs_input_grad(2);
     torch::Tensor grad_value, grad_loc, grad_scale;
-    if (ctx->needs_input_grad(0) || ctx->needs_input_grad(1)) {
-      const auto grad_z = grad * z / scale;  // d log_prob / d loc
-      if (ctx->needs_input_grad(0))
-        grad_value = at::sum_to(-grad_z, ctx->saved_data["value_shape"].toIntVector());
-      if (ctx->needs_input_grad(1))
-        grad_loc = at::sum_to(grad_z, ctx->saved_data["loc_shape"].toIntVector());
+    if (small_alike({&grad, &z, &scale})) {
+      // value, loc and scale had z's shape: no reduction needed.
+      if (want_value) grad_value = torch::empty_like(z);
+      if (want_loc) grad_loc = torch::empty_like(z);
+      if (want_scale) grad_scale = torch::empty_like(z);
+      AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "ppl_normal_log_prob_backward", [&] {
+        const scalar_t *g = grad.data_ptr<scalar_t>(), *zp = z.data_ptr<scalar_t>(),
+                       *s = scale.data_ptr<scalar_t>();
+        for (int64_t i = 0; i < z.numel(); ++i) {
+          const scalar_t grad_z = g[i] * zp[i] / s[i];
+          if (want_value) grad_value.data_ptr<scalar_t>()[i] = -grad_z;
+          if (want_loc) grad_loc.data_ptr<scalar_t>()[i] = grad_z;
+          if (want_scale) grad_scale.data_ptr<scalar_t>()[i] = g[i] * (zp[i] * zp[i] - 1) / s[i];
+        }
+      });
+      return {grad_value, grad_loc, grad_scale};
     }
-    if (ctx->needs_input_grad(2))
-      grad_scale = at::sum_to(grad * (z.square() - 1) / scale, scale.sizes());
+    if (want_value || want_loc) {
+      const auto grad_z = grad * z / scale;  // d log_prob / d loc
+      if (want_value)
+        grad_value = at::sum_to(-grad_z, ctx->saved_data["value_shape"].toIntVector());
+      if (want_loc) grad_loc = at::sum_to(grad_z, ctx->saved_data["loc_shape"].toIntVector());
+    }
+    if (want_scale) grad_scale = at::sum_to(grad * (z.square() - 1) / scale, scale.sizes());
     return {grad_value, grad_loc, grad_scale};
   }
 };

@@ -1,14 +1,29 @@
 #pragma once
 // Stochastic variational inference: fits a guide's parameters by stepping on -ELBO.
 
-#include "ppl/handlers/trace.h"
+#include "ppl/core/messenger.h"
 #include "ppl/infer/elbo.h"
 #include "ppl/optim/optimizer.h"
 #include "ppl/params/param_store.h"
 
 #include <memory>
+#include <unordered_set>
 
 namespace ppl::infer {
+
+/// Records the name of every param site that reaches it, once each, in program order.
+class ParamCollector : public Messenger {
+ public:
+  ParamCollector() { enter(); }
+  void postprocess_message(Message& msg) override {
+    if (msg.type == MessageType::param && seen_.insert(msg.name).second) names_.push_back(msg.name);
+  }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::unordered_set<std::string> seen_;
+  std::vector<std::string> names_;
+};
 
 /// `SVI svi(model, guide, optim::Adam(...), Trace_ELBO());` then `svi.step(x)`. Model and guide
 /// are any callables taking the same arguments; `step` and `evaluate_loss` pass theirs on.
@@ -30,12 +45,11 @@ class SVI {
     double loss;
     std::vector<std::pair<std::string, torch::Tensor>> params;
     {
-      handlers::TraceMessenger param_capture(/*param_only=*/true);
+      ParamCollector seen;  // Pyro's param-only trace: which parameters this step used
       loss = loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
       const ParamStore& store = param_store();
-      for (const Site& site : param_capture.trace().sites())
-        if (store.contains(site.name))
-          params.emplace_back(site.name, store.unconstrained(site.name));
+      for (const std::string& name : seen.names())
+        if (store.contains(name)) params.emplace_back(name, store.unconstrained(name));
     }
     optimizer_->step(params);
     for (auto& [name, tensor] : params)
