@@ -35,7 +35,7 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
                                const torch::Tensor& loc, const torch::Tensor& scale) {
     torch::Tensor z, log_prob;
-    if (small_alike({&value, &loc, &scale})) {
+    if (small_alike({&value, &loc, &scale})) {  // all of z's shape: nothing to reduce later
       z = torch::empty_like(value);
       log_prob = torch::empty_like(value);
       AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob", [&] {
@@ -50,10 +50,10 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
     } else {
       z = (value - loc) / scale;
       log_prob = z.square().mul_(-0.5).sub_(scale.log()).sub_(kHalfLog2Pi);
+      ctx->saved_data["value_shape"] = value.sizes();
+      ctx->saved_data["loc_shape"] = loc.sizes();
     }
     ctx->save_for_backward({z, scale});
-    ctx->saved_data["value_shape"] = value.sizes();
-    ctx->saved_data["loc_shape"] = loc.sizes();
     return log_prob;
   }
 
