@@ -118,11 +118,13 @@ void Optimizer::set_lr(const std::string& name, double lr) {
   slot_lr(slot(name)) = lr;
 }
 
-ParamState Optimizer::state_of(Slot& slot) const {
+ParamState Optimizer::state_of(Slot& slot, bool copy) const {
   ParamState state;
   const auto& keys = tensor_names();
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (slot.tensors[i].defined()) state.tensors.emplace(keys[i], slot.tensors[i].detach().clone());
+    if (!slot.tensors[i].defined()) continue;
+    auto tensor = slot.tensors[i].detach();
+    state.tensors.emplace(keys[i], copy ? tensor.clone() : tensor);
   }
   state.scalars.emplace("step", static_cast<double>(slot.step));
   state.scalars.emplace("lr", slot_lr(slot));
@@ -130,14 +132,18 @@ ParamState Optimizer::state_of(Slot& slot) const {
 }
 
 State Optimizer::get_state() const {
+  return state(/*copy=*/true);
+}
+
+State Optimizer::state(bool copy) const {
   State state;
-  for (const auto& [name, slot] : slots_) state.emplace(name, state_of(*slot));
+  for (const auto& [name, slot] : slots_) state.emplace(name, state_of(*slot, copy));
   for (const auto& [name, pending] : pending_) {
-    ParamState copy;
-    copy.scalars = pending.state.scalars;
+    ParamState entry;
+    entry.scalars = pending.state.scalars;
     for (const auto& [key, tensor] : pending.state.tensors)
-      copy.tensors.emplace(key, tensor.detach().clone());
-    state.emplace(name, std::move(copy));
+      entry.tensors.emplace(key, copy ? tensor.detach().clone() : tensor.detach());
+    state.emplace(name, std::move(entry));
   }
   return state;
 }
@@ -233,7 +239,8 @@ void Optimizer::load(const std::string& path) {
 
 void Optimizer::save_to(TensorArchive& archive, const std::string& prefix) const {
   nlohmann::json params = nlohmann::json::object();
-  for (const auto& [name, entry] : get_state()) {
+  // Written before the optimizer runs again, so the state needs no copy.
+  for (const auto& [name, entry] : state(/*copy=*/false)) {
     nlohmann::json tensors = nlohmann::json::object();
     for (const auto& [key, tensor] : entry.tensors) {
       const std::string archive_name = fmt::format("{}{}/{}", prefix, name, key);

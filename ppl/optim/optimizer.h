@@ -139,7 +139,8 @@ class Optimizer {
   Prepared prepare(const std::string& name, Slot& slot, const ParamState& state,
                    const std::string& source) const;
   void merge(const State& state, const std::string& source);
-  ParamState state_of(Slot& slot) const;
+  ParamState state_of(Slot& slot, bool copy) const;
+  State state(bool copy) const;
 
   std::unordered_map<std::string, std::unique_ptr<Slot>> slots_;
   std::unordered_map<std::string, Pending> pending_;
