@@ -6,6 +6,8 @@
 // Prints one JSON object to stdout; progress goes to stderr.
 #include <ppl/ppl.h>
 
+#include "bench/bench_util.h"
+
 #include <c10/util/MathConstants.h>
 #include <nlohmann/json.hpp>
 
@@ -33,28 +35,12 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) throw std::invalid_argument("missing value after " + arg);
-    const int value = std::stoi(argv[++i]);
-    if (arg == "--threads")
-      o.threads = value;
-    else if (arg == "--warmup")
-      o.warmup = value;
-    else if (arg == "--blocks")
-      o.blocks = value;
-    else if (arg == "--block-steps")
-      o.block_steps = value;
-    else
-      throw std::invalid_argument("unknown option " + arg);
-  }
+  ppl::bench::parse_int_options(argc, argv,
+                                {{"--threads", &o.threads},
+                                 {"--warmup", &o.warmup},
+                                 {"--blocks", &o.blocks},
+                                 {"--block-steps", &o.block_steps}});
   return o;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /// K latent sites; names and constant tensors are made once, so a step measures the runtime.
@@ -170,7 +156,7 @@ nlohmann::json summarize(const std::vector<Case>& cases, std::vector<double> Cas
   nlohmann::json out = {{"by_k", nlohmann::json::array()}};
   std::map<int64_t, double> medians;
   for (const Case& c : cases) {
-    const double us = median(c.*times);
+    const double us = ppl::bench::median(c.*times);
     medians[c.k] = us;
     std::cerr << "site_overhead " << label << ": K=" << c.k << ": " << us << " us/step, "
               << us / static_cast<double>(c.k) << " us/site\n";
@@ -195,7 +181,13 @@ nlohmann::json summarize(const std::vector<Case>& cases, std::vector<double> Cas
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << error.what() << "\n";
+    return 2;
+  }
   ppl::set_num_threads(o.threads);
   ppl::dist::set_validation_enabled(false);
   torch::manual_seed(0);

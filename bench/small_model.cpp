@@ -6,6 +6,8 @@
 #include <models/bayesian_regression.h>
 #include <ppl/ppl.h>
 
+#include "bench/bench_util.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -29,34 +31,24 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) throw std::invalid_argument("missing value after " + arg);
-    const int value = std::stoi(argv[++i]);
-    if (arg == "--threads")
-      o.threads = value;
-    else if (arg == "--warmup")
-      o.warmup = value;
-    else if (arg == "--steps")
-      o.steps = value;
-    else if (arg == "--seed")
-      o.seed = value;
-    else
-      throw std::invalid_argument("unknown option " + arg);
-  }
+  ppl::bench::parse_int_options(argc, argv,
+                                {{"--threads", &o.threads},
+                                 {"--warmup", &o.warmup},
+                                 {"--steps", &o.steps},
+                                 {"--seed", &o.seed}});
   return o;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << error.what() << "\n";
+    return 2;
+  }
   ppl::set_num_threads(o.threads);
   ppl::dist::set_validation_enabled(false);
 
@@ -96,7 +88,7 @@ int main(int argc, char** argv) {
     times.push_back(elapsed.count());
   }
   const std::chrono::duration<double, std::micro> total = Clock::now() - total_start;
-  const double median_us = median(times);
+  const double median_us = ppl::bench::median(times);
   std::cerr << "small_model: " << median_us << " us/step (median of " << o.steps << ")\n";
 
   // Fitted locs against the truth: |fit - true| < 4 * standard error + 0.05.

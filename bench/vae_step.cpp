@@ -7,6 +7,8 @@
 #include <models/vae.h>
 #include <ppl/ppl.h>
 
+#include "bench/bench_util.h"
+
 #include <c10/util/MathConstants.h>
 #include <nlohmann/json.hpp>
 
@@ -33,28 +35,12 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) throw std::invalid_argument("missing value after " + arg);
-    const int value = std::stoi(argv[++i]);
-    if (arg == "--threads")
-      o.threads = value;
-    else if (arg == "--blocks")
-      o.blocks = value;
-    else if (arg == "--block-steps")
-      o.block_steps = value;
-    else if (arg == "--warmup")
-      o.warmup = value;
-    else
-      throw std::invalid_argument("unknown option " + arg);
-  }
+  ppl::bench::parse_int_options(argc, argv,
+                                {{"--threads", &o.threads},
+                                 {"--blocks", &o.blocks},
+                                 {"--block-steps", &o.block_steps},
+                                 {"--warmup", &o.warmup}});
   return o;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 double mean(const std::vector<double>& v) {
@@ -203,14 +189,14 @@ nlohmann::json bench_batch(const Options& o, int64_t batch_size) {
   const double per_image = 1.0 / static_cast<double>(batch_size);
   std::cerr << "batch " << batch_size << ":";
   for (const auto& m : methods) {
-    out[m.name] = {{"median_ms", median(m.seconds) * 1e3},
+    out[m.name] = {{"median_ms", ppl::bench::median(m.seconds) * 1e3},
                    {"mean_ms", mean(m.seconds) * 1e3},
                    {"last_loss_per_image", m.last_loss * per_image}};
-    std::cerr << " " << m.name << " " << median(m.seconds) * 1e3 << " ms";
+    std::cerr << " " << m.name << " " << ppl::bench::median(m.seconds) * 1e3 << " ms";
   }
-  const double ppl_median = median(methods[0].seconds);
+  const double ppl_median = ppl::bench::median(methods[0].seconds);
   for (size_t i = 1; i < n; ++i) {
-    const double ratio = ppl_median / median(methods[i].seconds);
+    const double ratio = ppl_median / ppl::bench::median(methods[i].seconds);
     out["ratio_ppl_to_" + methods[i].name] = ratio;
     std::cerr << ", ppl/" << methods[i].name << " " << ratio;
   }
@@ -221,7 +207,13 @@ nlohmann::json bench_batch(const Options& o, int64_t batch_size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << error.what() << "\n";
+    return 2;
+  }
   ppl::set_num_threads(o.threads);
   ppl::dist::set_validation_enabled(false);
 
