@@ -10,6 +10,7 @@
 int main(int argc, char** argv) {
   ppl::examples::TrainingOptions options;
   CLI::App app{"Train the VAE of Pyro's VAE tutorial on MNIST with ppl."};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // later wins
   app.add_option("--epochs", options.epochs, "Training epochs (the tutorial runs 100)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
