@@ -181,15 +181,8 @@ nlohmann::json summarize(const std::vector<Case>& cases, std::vector<double> Cas
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  try {
-    o = parse(argc, argv);
-  } catch (const std::exception& error) {
-    std::cerr << error.what() << "\n";
-    return 2;
-  }
-  ppl::set_num_threads(o.threads);
-  ppl::dist::set_validation_enabled(false);
+  const Options o = parse(argc, argv);
+  ppl::bench::configure_run(o.threads);
   torch::manual_seed(0);
   const auto obs = torch::full({}, 0.5);
 

@@ -42,15 +42,8 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  try {
-    o = parse(argc, argv);
-  } catch (const std::exception& error) {
-    std::cerr << error.what() << "\n";
-    return 2;
-  }
-  ppl::set_num_threads(o.threads);
-  ppl::dist::set_validation_enabled(false);
+  const Options o = parse(argc, argv);
+  ppl::bench::configure_run(o.threads);
 
   // Data from known coefficients.
   constexpr int64_t kN = 170;

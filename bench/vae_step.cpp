@@ -207,15 +207,8 @@ nlohmann::json bench_batch(const Options& o, int64_t batch_size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  try {
-    o = parse(argc, argv);
-  } catch (const std::exception& error) {
-    std::cerr << error.what() << "\n";
-    return 2;
-  }
-  ppl::set_num_threads(o.threads);
-  ppl::dist::set_validation_enabled(false);
+  const Options o = parse(argc, argv);
+  ppl::bench::configure_run(o.threads);
 
   nlohmann::json results = nlohmann::json::array();
   for (int64_t batch_size : o.batch_sizes) results.push_back(bench_batch(o, batch_size));

@@ -2,11 +2,11 @@
 // Umbrella header: the whole public API of ppl.
 
 #include "ppl/core/file_io.h"
-#include "ppl/core/tensor_archive.h"
 #include "ppl/core/message.h"
 #include "ppl/core/messenger.h"
 #include "ppl/core/plate.h"
 #include "ppl/core/primitives.h"
+#include "ppl/core/tensor_archive.h"
 #include "ppl/core/threads.h"
 #include "ppl/core/trace.h"
 #include "ppl/distributions/bernoulli.h"
