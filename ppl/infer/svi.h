@@ -39,9 +39,7 @@ class SVI {
         loss_(std::make_shared<Loss>(std::move(loss))) {}
 
   /// One gradient step on every parameter seen while computing the loss; returns the -ELBO
-  /// estimate. The gradients of those parameters are cleared afterwards (set to undefined, as
-  /// PyTorch's zero_grad(set_to_none=True): the next backward stores its gradient without an
-  /// extra zeroing and addition).
+  /// estimate. Gradients of those parameters are zero afterwards.
   template <class... Args>
   double step(const Args&... args) {
     double loss;
@@ -54,7 +52,8 @@ class SVI {
         if (store.contains(name)) params.emplace_back(name, store.unconstrained(name));
     }
     optimizer_->step(params);
-    for (auto& [name, tensor] : params) tensor.mutable_grad().reset();
+    for (auto& [name, tensor] : params)
+      if (tensor.grad().defined()) tensor.mutable_grad().zero_();
     return loss;
   }
 
