@@ -19,10 +19,7 @@ class ReplayMessenger : public Messenger {
 
 template <class Fn>
 auto replay(Fn fn, Trace trace) {
-  return [fn = std::move(fn), trace = std::move(trace)](auto&&... args) -> decltype(auto) {
-    ReplayMessenger messenger(trace);
-    return fn(std::forward<decltype(args)>(args)...);
-  };
+  return wrap_with<ReplayMessenger>(std::move(fn), std::move(trace));
 }
 
 }  // namespace ppl::handlers

@@ -3,13 +3,12 @@
 namespace ppl::optim {
 
 void AdagradOptions::check() const {
-  detail::check_option(lr() >= 0, "Adagrad", "lr", "non-negative", lr());
-  detail::check_option(lr_decay() >= 0, "Adagrad", "lr_decay", "non-negative", lr_decay());
-  detail::check_option(weight_decay() >= 0, "Adagrad", "weight_decay", "non-negative",
-                       weight_decay());
-  detail::check_option(initial_accumulator_value() >= 0, "Adagrad", "initial_accumulator_value",
+  detail::check_option(lr() >= 0, kName, "lr", "non-negative", lr());
+  detail::check_option(lr_decay() >= 0, kName, "lr_decay", "non-negative", lr_decay());
+  detail::check_option(weight_decay() >= 0, kName, "weight_decay", "non-negative", weight_decay());
+  detail::check_option(initial_accumulator_value() >= 0, kName, "initial_accumulator_value",
                        "non-negative", initial_accumulator_value());
-  detail::check_option(eps() >= 0, "Adagrad", "eps", "non-negative", eps());
+  detail::check_option(eps() >= 0, kName, "eps", "non-negative", eps());
 }
 
 const std::vector<std::string>& Adagrad::tensor_names() const {

@@ -9,6 +9,8 @@ namespace ppl::optim {
 
 /// Options of `Adagrad`, as in torch.optim.Adagrad.
 struct AdagradOptions {
+  static constexpr const char* kName = "Adagrad";
+
   /// `AdagradOptions(0.1)` or `{0.1}` sets the learning rate.
   AdagradOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's options
   /// Throws std::invalid_argument naming the first invalid option.
@@ -25,14 +27,7 @@ struct AdagradOptions {
 /// State: sum (starting at initial_accumulator_value).
 class Adagrad : public OptimizerBase<AdagradOptions> {
  public:
-  /// Default options with learning rate `lr` (> 0): `Adagrad(0.01)` or `Adagrad({0.01})`.
-  explicit Adagrad(double lr) : OptimizerBase(lr, "Adagrad") {}
-  /// The same options for every parameter.
-  explicit Adagrad(AdagradOptions options = {}) : OptimizerBase(std::move(options)) {}
-  /// Options per parameter from `options_fn(module_name, param_name)`.
-  explicit Adagrad(OptionsFn options_fn) : OptimizerBase(std::move(options_fn)) {}
-
-  const char* type_name() const override { return "Adagrad"; }
+  using OptimizerBase::OptimizerBase;
 
  protected:
   const std::vector<std::string>& tensor_names() const override;

@@ -25,11 +25,11 @@ bool use_scalar_loop(const torch::Tensor& param, const torch::Tensor& grad,
 
 void AdamOptions::check() const {
   const auto [beta1, beta2] = betas();
-  detail::check_option(lr() >= 0, "Adam", "lr", "non-negative", lr());
-  detail::check_option(beta1 >= 0 && beta1 < 1, "Adam", "betas[0]", "in [0, 1)", beta1);
-  detail::check_option(beta2 >= 0 && beta2 < 1, "Adam", "betas[1]", "in [0, 1)", beta2);
-  detail::check_option(eps() >= 0, "Adam", "eps", "non-negative", eps());
-  detail::check_option(weight_decay() >= 0, "Adam", "weight_decay", "non-negative", weight_decay());
+  detail::check_option(lr() >= 0, kName, "lr", "non-negative", lr());
+  detail::check_option(beta1 >= 0 && beta1 < 1, kName, "betas[0]", "in [0, 1)", beta1);
+  detail::check_option(beta2 >= 0 && beta2 < 1, kName, "betas[1]", "in [0, 1)", beta2);
+  detail::check_option(eps() >= 0, kName, "eps", "non-negative", eps());
+  detail::check_option(weight_decay() >= 0, kName, "weight_decay", "non-negative", weight_decay());
 }
 
 const std::vector<std::string>& Adam::tensor_names() const {

@@ -11,6 +11,8 @@ namespace ppl::optim {
 
 /// Options of `Adam`, as in torch.optim.Adam (without amsgrad).
 struct AdamOptions {
+  static constexpr const char* kName = "Adam";
+
   /// (beta1, beta2): decay rates of the running mean of the gradient and of its square.
   using Betas = std::tuple<double, double>;
 
@@ -29,14 +31,7 @@ struct AdamOptions {
 /// p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps). State: exp_avg, exp_avg_sq.
 class Adam : public OptimizerBase<AdamOptions> {
  public:
-  /// Default options with learning rate `lr` (> 0): `Adam(0.01)` or `Adam({0.01})`.
-  explicit Adam(double lr) : OptimizerBase(lr, "Adam") {}
-  /// The same options for every parameter.
-  explicit Adam(AdamOptions options = {}) : OptimizerBase(std::move(options)) {}
-  /// Options per parameter from `options_fn(module_name, param_name)`.
-  explicit Adam(OptionsFn options_fn) : OptimizerBase(std::move(options_fn)) {}
-
-  const char* type_name() const override { return "Adam"; }
+  using OptimizerBase::OptimizerBase;
 
  protected:
   const std::vector<std::string>& tensor_names() const override;

@@ -6,14 +6,13 @@ namespace ppl::optim {
 
 void ClippedAdamOptions::check() const {
   const auto [beta1, beta2] = betas();
-  const char* name = "ClippedAdam";
-  detail::check_option(lr() >= 0, name, "lr", "non-negative", lr());
-  detail::check_option(beta1 >= 0 && beta1 < 1, name, "betas[0]", "in [0, 1)", beta1);
-  detail::check_option(beta2 >= 0 && beta2 < 1, name, "betas[1]", "in [0, 1)", beta2);
-  detail::check_option(eps() >= 0, name, "eps", "non-negative", eps());
-  detail::check_option(weight_decay() >= 0, name, "weight_decay", "non-negative", weight_decay());
-  detail::check_option(clip_norm() > 0, name, "clip_norm", "positive", clip_norm());
-  detail::check_option(lrd() > 0, name, "lrd", "positive", lrd());
+  detail::check_option(lr() >= 0, kName, "lr", "non-negative", lr());
+  detail::check_option(beta1 >= 0 && beta1 < 1, kName, "betas[0]", "in [0, 1)", beta1);
+  detail::check_option(beta2 >= 0 && beta2 < 1, kName, "betas[1]", "in [0, 1)", beta2);
+  detail::check_option(eps() >= 0, kName, "eps", "non-negative", eps());
+  detail::check_option(weight_decay() >= 0, kName, "weight_decay", "non-negative", weight_decay());
+  detail::check_option(clip_norm() > 0, kName, "clip_norm", "positive", clip_norm());
+  detail::check_option(lrd() > 0, kName, "lrd", "positive", lrd());
 }
 
 const std::vector<std::string>& ClippedAdam::tensor_names() const {

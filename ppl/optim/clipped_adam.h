@@ -12,6 +12,8 @@ namespace ppl::optim {
 
 /// Options of `ClippedAdam`, as in pyro.optim.ClippedAdam.
 struct ClippedAdamOptions {
+  static constexpr const char* kName = "ClippedAdam";
+
   /// (beta1, beta2): decay rates of the running mean of the gradient and of its square.
   using Betas = std::tuple<double, double>;
 
@@ -35,14 +37,7 @@ struct ClippedAdamOptions {
 /// State: exp_avg, exp_avg_sq; `lr(name)` is the decayed learning rate.
 class ClippedAdam : public OptimizerBase<ClippedAdamOptions> {
  public:
-  /// Default options with learning rate `lr` (> 0): `ClippedAdam(0.01)` or `ClippedAdam({0.01})`.
-  explicit ClippedAdam(double lr) : OptimizerBase(lr, "ClippedAdam") {}
-  /// The same options for every parameter.
-  explicit ClippedAdam(ClippedAdamOptions options = {}) : OptimizerBase(std::move(options)) {}
-  /// Options per parameter from `options_fn(module_name, param_name)`.
-  explicit ClippedAdam(OptionsFn options_fn) : OptimizerBase(std::move(options_fn)) {}
-
-  const char* type_name() const override { return "ClippedAdam"; }
+  using OptimizerBase::OptimizerBase;
 
  protected:
   const std::vector<std::string>& tensor_names() const override;

@@ -148,9 +148,9 @@ class Optimizer {
 };
 
 /// Plumbing shared by optimizers whose per-parameter options are `Options` (which must have
-/// `double& lr()` and `void check() const` throwing std::invalid_argument). Options are fixed
-/// or, as in Pyro, come from a callback `(module_name, param_name) -> Options` called once per
-/// parameter when it is first seen.
+/// `double& lr()`, `void check() const` throwing std::invalid_argument, and a `kName`). Options
+/// are fixed or, as in Pyro, come from a callback `(module_name, param_name) -> Options` called
+/// once per parameter when it is first seen. Concrete optimizers inherit these constructors.
 template <typename Options>
 class OptimizerBase : public Optimizer {
  public:
@@ -158,25 +158,29 @@ class OptimizerBase : public Optimizer {
   using OptionsFn =
       std::function<Options(const std::string& module_name, const std::string& param_name)>;
 
+  /// Default options but the learning rate, which must be positive here so that `X({})` is an
+  /// error rather than a learning rate of 0: `Adam(0.01)` or `Adam({0.01})`.
+  explicit OptimizerBase(double lr) : OptimizerBase(Options(lr)) {
+    detail::check_option(lr > 0, Options::kName, "lr", "positive", lr);
+  }
+  /// The same options for every parameter.
+  explicit OptimizerBase(Options options = {}) {
+    options.check();
+    options_fn_ = [options](const std::string&, const std::string&) { return options; };
+  }
+  /// Options per parameter from `options_fn(module_name, param_name)`.
+  explicit OptimizerBase(OptionsFn options_fn) : options_fn_(std::move(options_fn)) {
+    if (!options_fn_) throw std::invalid_argument("optimizer: the options callback is empty");
+  }
+
+  const char* type_name() const override { return Options::kName; }
+
  protected:
   /// A slot carrying the parameter's own options (its "param group").
   struct OptionsSlot : Slot {
     explicit OptionsSlot(Options options_) : options(std::move(options_)) {}
     Options options;
   };
-
-  explicit OptimizerBase(Options options) {
-    options.check();
-    options_fn_ = [options](const std::string&, const std::string&) { return options; };
-  }
-  /// Default options but the learning rate, which must be positive here so that `X({})` is an
-  /// error rather than a learning rate of 0.
-  OptimizerBase(double lr, const char* optimizer) : OptimizerBase(Options(lr)) {
-    detail::check_option(lr > 0, optimizer, "lr", "positive", lr);
-  }
-  explicit OptimizerBase(OptionsFn options_fn) : options_fn_(std::move(options_fn)) {
-    if (!options_fn_) throw std::invalid_argument("optimizer: the options callback is empty");
-  }
 
   /// Creates the state tensors of a fresh `slot` (its shape, tensor_options and options are set).
   virtual void init(OptionsSlot& slot) const = 0;

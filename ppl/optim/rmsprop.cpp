@@ -3,12 +3,11 @@
 namespace ppl::optim {
 
 void RMSpropOptions::check() const {
-  detail::check_option(lr() >= 0, "RMSprop", "lr", "non-negative", lr());
-  detail::check_option(alpha() >= 0, "RMSprop", "alpha", "non-negative", alpha());
-  detail::check_option(eps() >= 0, "RMSprop", "eps", "non-negative", eps());
-  detail::check_option(weight_decay() >= 0, "RMSprop", "weight_decay", "non-negative",
-                       weight_decay());
-  detail::check_option(momentum() >= 0, "RMSprop", "momentum", "non-negative", momentum());
+  detail::check_option(lr() >= 0, kName, "lr", "non-negative", lr());
+  detail::check_option(alpha() >= 0, kName, "alpha", "non-negative", alpha());
+  detail::check_option(eps() >= 0, kName, "eps", "non-negative", eps());
+  detail::check_option(weight_decay() >= 0, kName, "weight_decay", "non-negative", weight_decay());
+  detail::check_option(momentum() >= 0, kName, "momentum", "non-negative", momentum());
 }
 
 const std::vector<std::string>& RMSprop::tensor_names() const {

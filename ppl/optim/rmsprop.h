@@ -9,6 +9,8 @@ namespace ppl::optim {
 
 /// Options of `RMSprop`, as in torch.optim.RMSprop.
 struct RMSpropOptions {
+  static constexpr const char* kName = "RMSprop";
+
   /// `RMSpropOptions(0.1)` or `{0.1}` sets the learning rate.
   RMSpropOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's options
   /// Throws std::invalid_argument naming the first invalid option.
@@ -28,14 +30,7 @@ struct RMSpropOptions {
 /// grad_avg (centered).
 class RMSprop : public OptimizerBase<RMSpropOptions> {
  public:
-  /// Default options with learning rate `lr` (> 0): `RMSprop(0.01)` or `RMSprop({0.01})`.
-  explicit RMSprop(double lr) : OptimizerBase(lr, "RMSprop") {}
-  /// The same options for every parameter.
-  explicit RMSprop(RMSpropOptions options = {}) : OptimizerBase(std::move(options)) {}
-  /// Options per parameter from `options_fn(module_name, param_name)`.
-  explicit RMSprop(OptionsFn options_fn) : OptimizerBase(std::move(options_fn)) {}
-
-  const char* type_name() const override { return "RMSprop"; }
+  using OptimizerBase::OptimizerBase;
 
  protected:
   const std::vector<std::string>& tensor_names() const override;

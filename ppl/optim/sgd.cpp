@@ -3,12 +3,12 @@
 namespace ppl::optim {
 
 void SGDOptions::check() const {
-  detail::check_option(lr() >= 0, "SGD", "lr", "non-negative", lr());
-  detail::check_option(momentum() >= 0, "SGD", "momentum", "non-negative", momentum());
-  detail::check_option(weight_decay() >= 0, "SGD", "weight_decay", "non-negative", weight_decay());
+  detail::check_option(lr() >= 0, kName, "lr", "non-negative", lr());
+  detail::check_option(momentum() >= 0, kName, "momentum", "non-negative", momentum());
+  detail::check_option(weight_decay() >= 0, kName, "weight_decay", "non-negative", weight_decay());
   if (nesterov()) {
-    detail::check_option(momentum() > 0, "SGD", "momentum", "positive with nesterov", momentum());
-    detail::check_option(dampening() == 0, "SGD", "dampening", "0 with nesterov", dampening());
+    detail::check_option(momentum() > 0, kName, "momentum", "positive with nesterov", momentum());
+    detail::check_option(dampening() == 0, kName, "dampening", "0 with nesterov", dampening());
   }
 }
 

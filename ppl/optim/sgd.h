@@ -9,6 +9,8 @@ namespace ppl::optim {
 
 /// Options of `SGD`, as in torch.optim.SGD; the learning rate has no default.
 struct SGDOptions {
+  static constexpr const char* kName = "SGD";
+
   /// `SGDOptions(0.1)` or `{0.1}` sets the learning rate.
   SGDOptions(double lr) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's options
   /// Throws std::invalid_argument naming the first invalid option.
@@ -26,14 +28,7 @@ struct SGDOptions {
 /// p -= lr d. State: momentum_buffer (only with momentum, from the first update on).
 class SGD : public OptimizerBase<SGDOptions> {
  public:
-  /// Default options with learning rate `lr` (> 0): `SGD(0.01)` or `SGD({0.01})`.
-  explicit SGD(double lr) : OptimizerBase(lr, "SGD") {}
-  /// The same options for every parameter.
-  explicit SGD(SGDOptions options) : OptimizerBase(std::move(options)) {}
-  /// Options per parameter from `options_fn(module_name, param_name)`.
-  explicit SGD(OptionsFn options_fn) : OptimizerBase(std::move(options_fn)) {}
-
-  const char* type_name() const override { return "SGD"; }
+  using OptimizerBase::OptimizerBase;
 
  protected:
   const std::vector<std::string>& tensor_names() const override;
