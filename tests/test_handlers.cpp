@@ -226,3 +226,13 @@ TEST_CASE("handlers compose: seeded, conditioned and traced") {
   CHECK(torch::equal(t1.at("a").value, t2.at("a").value));
   CHECK(t1.at("b").value.item<double>() == 2.0);
 }
+
+TEST_CASE("a param-only trace records param sites and nothing else") {
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  auto model = [] {
+    auto loc = ppl::param("loc", scalar(0.0));
+    ppl::sample("x", Normal(loc, 1.0));
+  };
+  CHECK(names(h::trace(model, /*param_only=*/true).get_trace()) == std::vector<std::string>{"loc"});
+}
