@@ -81,37 +81,32 @@ double Trace_ELBO::loss(const Program& model, const Program& guide) {
 }
 
 torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide) {
-  // surrogate ELBO = sum(gains) - sum(costs): its gradient is an unbiased ELBO gradient.
-  std::vector<torch::Tensor> gains, costs;
-  // Without score-function terms the surrogate is the ELBO itself; with them the ELBO's value
-  // is computed apart from these detached terms.
-  std::vector<torch::Tensor> model_terms, guide_terms;
-  bool surrogate_is_elbo = true;
+  // ELBO = sum(model terms) - sum(reparameterized guide terms) - sum(other guide terms). The
+  // surrogate whose gradient is unbiased replaces the other guide terms by score-function terms.
+  std::vector<torch::Tensor> model_terms, reparameterized_terms, other_guide_terms, score_terms;
   for (int64_t i = 0; i < num_particles(); ++i) {
     auto traces = get_importance_traces(model, guide);
-    for (const Site& site : traces.model.sites()) {
-      if (!site.is_sample()) continue;
-      gains.push_back(site.log_prob_sum);
-      model_terms.push_back(site.log_prob_sum.detach());
-    }
+    for (const Site& site : traces.model.sites())
+      if (site.is_sample()) model_terms.push_back(site.log_prob_sum);
     std::optional<DownstreamLogRatio> log_ratio;
     for (const Site& site : traces.guide.sites()) {
       if (!site.is_sample()) continue;
-      guide_terms.push_back(site.log_prob_sum.detach());
       if (site.fn->has_rsample()) {
-        costs.push_back(site.log_prob_sum);  // pathwise: differentiate log q directly
+        reparameterized_terms.push_back(site.log_prob_sum);  // pathwise: differentiate log q
         continue;
       }
-      surrogate_is_elbo = false;
+      other_guide_terms.push_back(site.log_prob_sum);
       if (site.infer.count("_subsample")) continue;
       if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
-      gains.push_back((log_ratio->sum_to(vectorized_frames(site)) * site.unscaled_log_prob).sum());
+      score_terms.push_back(
+          (log_ratio->sum_to(vectorized_frames(site)) * site.unscaled_log_prob).sum());
     }
   }
   const double scale = -1.0 / static_cast<double>(num_particles());
-  const torch::Tensor surrogate_loss = (sum_scalars(gains) - sum_scalars(costs)) * scale;
-  if (surrogate_is_elbo) return surrogate_loss;
-  const torch::Tensor loss = (sum_scalars(model_terms) - sum_scalars(guide_terms)) * scale;
+  const torch::Tensor pathwise = sum_scalars(model_terms) - sum_scalars(reparameterized_terms);
+  if (other_guide_terms.empty()) return pathwise * scale;  // the surrogate is the ELBO itself
+  const torch::Tensor surrogate_loss = (pathwise + sum_scalars(score_terms)) * scale;
+  const torch::Tensor loss = (pathwise.detach() - sum_scalars(other_guide_terms).detach()) * scale;
   // Equal to the loss in value, with the surrogate's gradient.
   return loss + (surrogate_loss - surrogate_loss.detach());
 }
