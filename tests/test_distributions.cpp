@@ -434,8 +434,14 @@ TEST_CASE("Normal log_prob and its gradients agree with the formula for small an
     auto formula = -0.5 * ((value - loc) / scale).square() - scale.log() - 0.5 * std::log(2 * M_PI);
     CHECK(torch::allclose(ours, formula, 1e-12, 1e-12));
     auto weights = torch::linspace(1, 2, n, torch::kDouble);
-    auto g_ours = torch::autograd::grad({(ours * weights).sum()}, {value, loc, scale});
-    auto g_formula = torch::autograd::grad({(formula * weights).sum()}, {value, loc, scale});
+    auto g_ours = torch::autograd::grad({(ours * weights).sum()}, {value, loc, scale},
+                                        /*grad_outputs=*/{}, /*retain_graph=*/true);
+    auto g_formula = torch::autograd::grad({(formula * weights).sum()}, {value, loc, scale}, {},
+                                           /*retain_graph=*/true);
+    for (size_t i = 0; i < 3; ++i) CHECK(torch::allclose(g_ours[i], g_formula[i], 1e-12, 1e-12));
+    // A plain sum hands back an expanded (stride 0) gradient.
+    g_ours = torch::autograd::grad({ours.sum()}, {value, loc, scale});
+    g_formula = torch::autograd::grad({formula.sum()}, {value, loc, scale});
     for (size_t i = 0; i < 3; ++i) CHECK(torch::allclose(g_ours[i], g_formula[i], 1e-12, 1e-12));
   }
   // Broadcasting: one loc and scale for many values.

@@ -55,6 +55,21 @@ TEST_CASE("trace log_prob_sum is the joint log density, computed once per site")
         doctest::Approx(normal_log_prob(a, 0, 1) + normal_log_prob(b, a, 1)));
 }
 
+TEST_CASE("sum_scalars adds 0-dim terms and hands each its gradient") {
+  auto a = scalar(1.5).requires_grad_(true);
+  auto b = scalar(-4.0).requires_grad_(true);
+  auto c = scalar(2.0);  // no gradient
+  // 0-dim CPU terms of one dtype, one of them used twice; then mixed dtypes.
+  auto total = ppl::sum_scalars({a * 2, b, c, b * b});
+  CHECK(total.item<double>() == doctest::Approx(3 - 4 + 2 + 16).epsilon(1e-15));
+  auto grads = torch::autograd::grad({total * 3}, {a, b});
+  CHECK(grads[0].item<double>() == 6.0);
+  CHECK(grads[1].item<double>() == 3 * (1 + 2 * -4.0));
+  auto mixed = ppl::sum_scalars({a, torch::tensor(1.0f)});
+  CHECK(mixed.item<double>() == 2.5);
+  CHECK(ppl::sum_scalars({}).item<double>() == 0.0);
+}
+
 TEST_CASE("two sample sites with one name are an error") {
   auto twice = [] {
     ppl::sample("x", Normal(scalar(0), 1.0));

@@ -1,5 +1,6 @@
 #include "ppl/core/trace.h"
 
+#include <ATen/Dispatch.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +12,27 @@ namespace {
 std::string shape_text(c10::IntArrayRef shape) {
   return fmt::format("{}", fmt::join(shape, " "));
 }
+
+/// The sum of 0-dim CPU tensors of one floating dtype as one autograd node that reads the
+/// values directly: stack-and-sum would copy each term forward and make a view per term backward.
+struct SumOfCpuScalars : torch::autograd::Function<SumOfCpuScalars> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, at::TensorList terms) {
+    ctx->saved_data["count"] = static_cast<int64_t>(terms.size());
+    torch::Tensor total = torch::empty({}, terms[0].options());
+    AT_DISPATCH_FLOATING_TYPES(total.scalar_type(), "ppl_sum_scalars", [&] {
+      double sum = 0;
+      for (const torch::Tensor& term : terms) sum += *term.data_ptr<scalar_t>();
+      *total.data_ptr<scalar_t>() = static_cast<scalar_t>(sum);
+    });
+    return total;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    // Every term gets the same gradient; autograd copies it before accumulating in place.
+    return torch::autograd::variable_list(ctx->saved_data["count"].toInt(), grad_outputs[0]);
+  }
+};
 
 }  // namespace
 
@@ -84,13 +106,18 @@ void Trace::compute_log_prob(const SiteFilter& filter) {
 torch::Tensor sum_scalars(const std::vector<torch::Tensor>& terms) {
   if (terms.empty()) return torch::zeros({});
   if (terms.size() == 1) return terms[0];
-  const bool stackable = std::all_of(terms.begin(), terms.end(), [&](const torch::Tensor& t) {
+  const auto same_kind = [&](const torch::Tensor& t) {
     return t.scalar_type() == terms[0].scalar_type() && t.device() == terms[0].device();
-  });
-  if (stackable) return torch::stack(terms).sum();
-  torch::Tensor total = terms[0];
-  for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i];
-  return total;
+  };
+  if (!std::all_of(terms.begin(), terms.end(), same_kind)) {
+    torch::Tensor total = terms[0];
+    for (size_t i = 1; i < terms.size(); ++i) total = total + terms[i];
+    return total;
+  }
+  if (terms[0].is_cpu() && terms[0].is_floating_point() &&
+      std::all_of(terms.begin(), terms.end(), [](const torch::Tensor& t) { return t.dim() == 0; }))
+    return SumOfCpuScalars::apply(at::TensorList(terms));
+  return torch::stack(terms).sum();
 }
 
 torch::Tensor Trace::log_prob_sum(const SiteFilter& filter) {

@@ -34,55 +34,57 @@ bool small_alike(std::initializer_list<const torch::Tensor*> tensors) {
 struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
                                const torch::Tensor& loc, const torch::Tensor& scale) {
-    torch::Tensor z, log_prob;
-    if (small_alike({&value, &loc, &scale})) {  // all of z's shape: nothing to reduce later
-      z = torch::empty_like(value);
-      log_prob = torch::empty_like(value);
+    if (small_alike({&value, &loc, &scale})) {  // one output, no temporaries: z is recomputed
+      torch::Tensor log_prob = torch::empty_like(value);
       AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob", [&] {
         const scalar_t *v = value.data_ptr<scalar_t>(), *l = loc.data_ptr<scalar_t>(),
                        *s = scale.data_ptr<scalar_t>();
-        scalar_t *zp = z.data_ptr<scalar_t>(), *lp = log_prob.data_ptr<scalar_t>();
+        scalar_t* lp = log_prob.data_ptr<scalar_t>();
         for (int64_t i = 0; i < value.numel(); ++i) {
-          zp[i] = (v[i] - l[i]) / s[i];
-          lp[i] = scalar_t(-0.5) * zp[i] * zp[i] - std::log(s[i]) - scalar_t(kHalfLog2Pi);
+          const scalar_t z = (v[i] - l[i]) / s[i];
+          lp[i] = scalar_t(-0.5) * z * z - std::log(s[i]) - scalar_t(kHalfLog2Pi);
         }
       });
-    } else {
-      z = (value - loc) / scale;
-      log_prob = z.square().mul_(-0.5).sub_(scale.log()).sub_(kHalfLog2Pi);
-      ctx->saved_data["value_shape"] = value.sizes();
-      ctx->saved_data["loc_shape"] = loc.sizes();
+      ctx->save_for_backward({value, loc, scale});
+      return log_prob;
     }
+    const torch::Tensor z = (value - loc) / scale;
+    ctx->saved_data["value_shape"] = value.sizes();
+    ctx->saved_data["loc_shape"] = loc.sizes();
     ctx->save_for_backward({z, scale});
-    return log_prob;
+    return z.square().mul_(-0.5).sub_(scale.log()).sub_(kHalfLog2Pi);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto& z = saved[0];
-    const auto& scale = saved[1];
     const auto& grad = grad_outputs[0];
     const bool want_value = ctx->needs_input_grad(0), want_loc = ctx->needs_input_grad(1),
                want_scale = ctx->needs_input_grad(2);
     torch::Tensor grad_value, grad_loc, grad_scale;
-    if (small_alike({&grad, &z, &scale})) {
-      // value, loc and scale had z's shape: no reduction needed.
-      if (want_value) grad_value = torch::empty_like(z);
-      if (want_loc) grad_loc = torch::empty_like(z);
-      if (want_scale) grad_scale = torch::empty_like(z);
-      AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "ppl_normal_log_prob_backward", [&] {
-        const scalar_t *g = grad.data_ptr<scalar_t>(), *zp = z.data_ptr<scalar_t>(),
-                       *s = scale.data_ptr<scalar_t>();
-        for (int64_t i = 0; i < z.numel(); ++i) {
-          const scalar_t grad_z = g[i] * zp[i] / s[i];
+    if (saved.size() == 3) {  // the small path: value, loc, scale and grad all of one shape
+      const auto& value = saved[0];
+      const auto& loc = saved[1];
+      const auto& scale = saved[2];
+      if (want_value) grad_value = torch::empty_like(value);
+      if (want_loc) grad_loc = torch::empty_like(value);
+      if (want_scale) grad_scale = torch::empty_like(value);
+      const torch::Tensor dense_grad = grad.contiguous();  // a sum's gradient is an expanded view
+      AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob_backward", [&] {
+        const scalar_t *g = dense_grad.data_ptr<scalar_t>(), *v = value.data_ptr<scalar_t>(),
+                       *l = loc.data_ptr<scalar_t>(), *s = scale.data_ptr<scalar_t>();
+        for (int64_t i = 0; i < value.numel(); ++i) {
+          const scalar_t z = (v[i] - l[i]) / s[i];
+          const scalar_t grad_z = g[i] * z / s[i];
           if (want_value) grad_value.data_ptr<scalar_t>()[i] = -grad_z;
           if (want_loc) grad_loc.data_ptr<scalar_t>()[i] = grad_z;
-          if (want_scale) grad_scale.data_ptr<scalar_t>()[i] = g[i] * (zp[i] * zp[i] - 1) / s[i];
+          if (want_scale) grad_scale.data_ptr<scalar_t>()[i] = g[i] * (z * z - 1) / s[i];
         }
       });
       return {grad_value, grad_loc, grad_scale};
     }
+    const auto& z = saved[0];
+    const auto& scale = saved[1];
     if (want_value || want_loc) {
       const auto grad_z = grad * z / scale;  // d log_prob / d loc
       if (want_value)
