@@ -2,6 +2,7 @@
 // Umbrella header: the whole public API of ppl.
 
 #include "ppl/core/file_io.h"
+#include "ppl/core/generator.h"
 #include "ppl/core/message.h"
 #include "ppl/core/messenger.h"
 #include "ppl/core/plate.h"
@@ -9,6 +10,7 @@
 #include "ppl/core/tensor_archive.h"
 #include "ppl/core/threads.h"
 #include "ppl/core/trace.h"
+#include "ppl/core/validation.h"
 #include "ppl/distributions/bernoulli.h"
 #include "ppl/distributions/categorical.h"
 #include "ppl/distributions/constraints.h"

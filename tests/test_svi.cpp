@@ -5,6 +5,11 @@
 #include <ppl/optim/optim.h>
 #include <ppl/ppl.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <map>
+#include <thread>
+
 using ppl::dist::Normal;
 
 namespace {
@@ -96,4 +101,131 @@ TEST_CASE("step updates exactly the parameters seen and zeroes their gradients")
   CHECK(store.get("late").item<double>() > 2.0);  // on its way from 0 to the factor's peak at 5
   CHECK(store.get("unused").item<double>() == 1.0);
   CHECK(store.unconstrained("loc").grad().abs().item<double>() == 0.0);
+}
+
+namespace {
+
+/// The store's parameters, copied.
+std::map<std::string, torch::Tensor> snapshot(const ppl::ParamStore& store) {
+  std::map<std::string, torch::Tensor> values;
+  for (const auto& [name, value] : store.named_parameters()) values[name] = value.detach().clone();
+  return values;
+}
+
+bool same_values(const std::map<std::string, torch::Tensor>& a,
+                 const std::map<std::string, torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, value] : a)
+    if (!b.count(name) || !torch::equal(value, b.at(name))) return false;
+  return true;
+}
+
+/// Throws from its process_message while armed.
+struct ThrowingHandler : ppl::Messenger {
+  explicit ThrowingHandler(bool armed) : armed(armed) { enter(); }
+  void process_message(ppl::Message& msg) override {
+    if (armed && msg.name == "mu") throw std::runtime_error("handler failed at 'mu'");
+  }
+  bool armed;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "an exception from a model, guide, distribution or handler leaves everything consistent") {
+  auto x = torch::linspace(2, 4, 20, torch::kDouble);
+  enum class Failure { none, guide_start, model_end, distribution, handler };
+  Failure failure = Failure::none;
+  auto failing_model = [&](const torch::Tensor& data) {
+    model(data);
+    if (failure == Failure::model_end) throw std::runtime_error("model failed");
+    if (failure == Failure::distribution)  // Bernoulli's support is {0, 1}: a validation error
+      ppl::sample("bad", ppl::dist::Bernoulli(torch::full({}, 0.5, torch::kDouble)),
+                  torch::full({}, 2.0, torch::kDouble));
+  };
+  auto failing_guide = [&](const torch::Tensor& data) {
+    {
+      ppl::plate open("open", 4);  // a plate open when the exception passes
+      if (failure == Failure::guide_start) throw std::runtime_error("guide failed");
+    }
+    guide(data);
+  };
+  // The same steps with and without failed steps in between: a failure that happens before
+  // any draw (at the start of the guide) must not change the trajectory at all.
+  auto train = [&](bool inject) {
+    ppl::ParamStore store;
+    ppl::ParamStoreScope scope(store);
+    ppl::handlers::SeedMessenger seed(3);
+    ppl::infer::SVI svi(failing_model, failing_guide, ppl::optim::Adam(0.05),
+                        ppl::infer::Trace_ELBO());
+    for (int step = 0; step < 30; ++step) {
+      if (inject && step % 10 == 5) {
+        const auto before = snapshot(store);
+        failure = Failure::guide_start;
+        CHECK_THROWS_WITH(svi.step(x), "guide failed");
+        failure = Failure::none;
+        CHECK(ppl::handler_stack().size() == 1);    // the seed handler only
+        CHECK(ppl::plate("probe", 2).dim() == -1);  // no plate dim left allocated
+        CHECK(same_values(before, snapshot(store)));
+      }
+      svi.step(x);
+    }
+    return snapshot(store);
+  };
+  CHECK(same_values(train(false), train(true)));
+
+  // Failures after the guide drew (and after backward, for the non-finite loss): the store is
+  // unchanged, no gradient is left, and the next step runs.
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  ppl::infer::SVI svi(failing_model, failing_guide, ppl::optim::Adam(0.05),
+                      ppl::infer::Trace_ELBO());
+  svi.step(x);
+  for (Failure kind : {Failure::model_end, Failure::distribution, Failure::handler}) {
+    CAPTURE(static_cast<int>(kind));
+    const auto before = snapshot(store);
+    failure = kind;
+    {
+      ThrowingHandler handler(kind == Failure::handler);
+      CHECK_THROWS_AS(svi.step(x), std::exception);
+    }
+    failure = Failure::none;
+    CHECK(ppl::handler_stack().empty());
+    CHECK(ppl::plate("probe", 2).dim() == -1);
+    CHECK(same_values(before, snapshot(store)));
+    for (const auto& [name, value] : store.named_parameters())
+      CHECK((!value.grad().defined() || value.grad().abs().max().item<double>() == 0.0));
+    const double loss = svi.step(x);
+    CHECK(std::isfinite(loss));
+    CHECK_FALSE(same_values(before, snapshot(store)));
+  }
+}
+
+TEST_CASE("two SVI trainings in two threads give exactly the sequential results") {
+  // Each training has its own param store and its own generator: nothing is shared.
+  auto train = [](double shift, uint64_t seed, std::map<std::string, torch::Tensor>& result,
+                  std::vector<double>& losses) {
+    ppl::ParamStore store;
+    ppl::ParamStoreScope store_scope(store);
+    ppl::GeneratorScope generator_scope(at::make_generator<at::CPUGeneratorImpl>(seed));
+    auto x = shift + torch::linspace(-1, 1, 20, torch::kDouble);
+    ppl::infer::SVI svi(model, guide, ppl::optim::Adam(0.05), ppl::infer::Trace_ELBO());
+    for (int step = 0; step < 300; ++step) losses.push_back(svi.step(x));
+    result = snapshot(store);
+  };
+  std::map<std::string, torch::Tensor> sequential_a, sequential_b, parallel_a, parallel_b;
+  std::vector<double> losses_a, losses_b, parallel_losses_a, parallel_losses_b;
+  train(3.0, 1, sequential_a, losses_a);
+  train(-2.0, 2, sequential_b, losses_b);
+  std::thread a(train, 3.0, 1, std::ref(parallel_a), std::ref(parallel_losses_a));
+  std::thread b(train, -2.0, 2, std::ref(parallel_b), std::ref(parallel_losses_b));
+  a.join();
+  b.join();
+  CHECK(same_values(sequential_a, parallel_a));
+  CHECK(same_values(sequential_b, parallel_b));
+  CHECK(losses_a == parallel_losses_a);
+  CHECK(losses_b == parallel_losses_b);
+  CHECK_FALSE(same_values(sequential_a, sequential_b));
+  CHECK(sequential_a.at("loc").item<double>() > 2.0);  // both fits went somewhere sensible
+  CHECK(sequential_b.at("loc").item<double>() < -1.0);
 }

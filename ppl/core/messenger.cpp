@@ -1,5 +1,6 @@
 #include "ppl/core/messenger.h"
 
+#include "ppl/core/generator.h"
 #include "ppl/params/param_store.h"
 
 #include <algorithm>
@@ -19,7 +20,7 @@ void default_process_message(Message& msg) {
     return;
   }
   if (msg.type == MessageType::sample) {
-    msg.value = msg.fn->draw();
+    msg.value = msg.fn->draw({}, current_generator());
   } else {
     msg.value = param_store().get_param(msg.name, msg.param_init, msg.constraint);
   }

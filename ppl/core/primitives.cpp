@@ -1,5 +1,6 @@
 #include "ppl/core/primitives.h"
 
+#include "ppl/core/generator.h"
 #include "ppl/core/messenger.h"
 #include "ppl/distributions/delta.h"
 #include "ppl/distributions/unit.h"
@@ -9,7 +10,7 @@ namespace ppl {
 
 torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const torch::Tensor& obs,
                      InferDict infer) {
-  if (handler_stack().empty()) return obs.defined() ? obs : fn->draw();
+  if (handler_stack().empty()) return obs.defined() ? obs : fn->draw({}, current_generator());
   Message msg;
   msg.type = MessageType::sample;
   msg.name = name;
@@ -23,7 +24,7 @@ torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const to
 
 torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
                      const torch::Tensor& obs, InferDict infer) {
-  if (handler_stack().empty()) return obs.defined() ? obs : fn.draw();
+  if (handler_stack().empty()) return obs.defined() ? obs : fn.draw({}, current_generator());
   return sample(name, fn.clone(), obs, std::move(infer));
 }
 

@@ -1,10 +1,12 @@
 #include "ppl/infer/elbo.h"
 
+#include "ppl/core/validation.h"
 #include "ppl/handlers/replay.h"
 #include "ppl/handlers/trace.h"
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace ppl::infer {
@@ -20,21 +22,48 @@ std::string both_tables(const Trace& model_trace, const Trace& guide_trace) {
                      guide_trace.format_shapes());
 }
 
+/// "(2, 3)": a shape with -1 for "any size".
+std::string shape_tuple(const std::vector<int64_t>& sizes) {
+  return fmt::format("({})", fmt::join(sizes, ", "));
+}
+
+/// A number as users read it: "nan" rather than fmt's "-nan".
+std::string number(double value) {
+  return std::isnan(value) ? "nan" : fmt::format("{}", value);
+}
+
+/// The multi-index of the first true element of a boolean tensor that has one.
+std::vector<int64_t> first_true_index(const torch::Tensor& flags) {
+  int64_t offset = flags.reshape(-1).nonzero()[0][0].item<int64_t>();
+  std::vector<int64_t> index(flags.dim());
+  for (int64_t d = flags.dim() - 1; d >= 0; --d) {
+    index[d] = offset % flags.size(d);
+    offset /= flags.size(d);
+  }
+  return index;
+}
+
 }  // namespace
 
-ELBO::ELBO(int64_t num_particles) : num_particles_(num_particles) {
-  if (num_particles < 1)
+ELBO::ELBO(ELBOOptions options) : options_(options) {
+  if (options.num_particles() < 1)
     throw std::invalid_argument(
-        fmt::format("ELBO: num_particles must be >= 1, got {}", num_particles));
+        fmt::format("ELBO: num_particles must be >= 1, got {}", options.num_particles()));
+  if (options.max_plate_nesting() < 0)
+    throw std::invalid_argument(
+        fmt::format("ELBO: max_plate_nesting must be >= 0, got {}", options.max_plate_nesting()));
 }
 
 double ELBO::loss_and_grads(const Program& model, const Program& guide) {
-  torch::Tensor loss = differentiable_loss(model, guide);
+  std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
+  torch::Tensor loss =
+      differentiable_loss(model, guide, is_validation_enabled() ? &particles : nullptr);
   if (loss.requires_grad()) loss.backward();
-  return loss.item<double>();
+  return check_finite_loss(loss.item<double>(), particles);
 }
 
-TracePair get_importance_traces(const Program& model, const Program& guide) {
+TracePair get_importance_traces(const Program& model, const Program& guide,
+                                int64_t max_plate_nesting) {
   TracePair traces;
   {
     handlers::TraceMessenger tracer;
@@ -47,10 +76,87 @@ TracePair get_importance_traces(const Program& model, const Program& guide) {
     model();
     traces.model = std::move(tracer.trace());
   }
-  check_model_guide_match(traces.model, traces.guide);
+  const bool validating = is_validation_enabled();
+  if (validating) check_model_guide_match(traces.model, traces.guide);
   traces.model.compute_log_prob();
   traces.guide.compute_log_prob();
+  if (validating) {
+    for (const Trace* trace : {&traces.guide, &traces.model})
+      for (const Site& site : trace->sites()) check_site_shape(site, *trace, max_plate_nesting);
+  }
   return traces;
+}
+
+void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_nesting) {
+  if (!site.is_sample() || !site.log_prob.defined() || site.infer.count("_subsample")) return;
+  // expected[k]: the size that log-prob dim -(k + 1) must have; -1 where any size is fine.
+  std::vector<int64_t> expected;
+  for (const PlateFrame& frame : site.cond_indep_stack) {
+    if (!frame.vectorized()) continue;
+    const auto k = static_cast<size_t>(-*frame.dim - 1);
+    if (expected.size() <= k) expected.resize(k + 1, -1);
+    if (expected[k] != -1) {
+      throw std::runtime_error(fmt::format(
+          "sample site '{}' within plate '{}' (dim {}): dim collision with another plate at "
+          "that dim; give the plates distinct dims\n{}",
+          site.name, frame.name, *frame.dim, trace.format_shapes()));
+    }
+    expected[k] = frame.size;
+  }
+  if (static_cast<int64_t>(expected.size()) > max_plate_nesting) {
+    throw std::runtime_error(fmt::format(
+        "sample site '{}': plate stack overflow: its plates reach dim -{} but max_plate_nesting "
+        "is {}; increase max_plate_nesting to at least {}\n{}",
+        site.name, expected.size(), max_plate_nesting, expected.size(), trace.format_shapes()));
+  }
+  const auto actual = site.log_prob.sizes();
+  const size_t checked =
+      std::max(expected.size(), std::min(actual.size(), static_cast<size_t>(max_plate_nesting)));
+  for (size_t k = 0; k < checked; ++k) {
+    const int64_t want = k < expected.size() ? expected[k] : 1;
+    const int64_t found = k < actual.size() ? actual[actual.size() - 1 - k] : 1;
+    if (want == -1 || want == found) continue;
+    std::vector<int64_t> expected_shape(expected.rbegin(), expected.rend());
+    const std::vector<int64_t> actual_shape(
+        actual.end() - static_cast<int64_t>(std::min(actual.size(), checked)), actual.end());
+    while (expected_shape.size() < actual_shape.size())
+      expected_shape.insert(expected_shape.begin(), 1);
+    throw std::runtime_error(fmt::format(
+        "sample site '{}': invalid log_prob shape: expected {}, found {} (-1: any size; dim {} "
+        "is {}). Enclose the batched tensor in a ppl::plate, declare event dims with "
+        ".to_event(n), or permute the data dims\n{}",
+        site.name, shape_tuple(expected_shape), shape_tuple(actual_shape),
+        -static_cast<int64_t>(k) - 1,
+        k < expected.size() ? "inside a plate" : "outside every plate, so it must have size 1",
+        trace.format_shapes()));
+  }
+}
+
+double check_finite_loss(double loss, const std::vector<TracePair>& particles) {
+  if (std::isfinite(loss) || !is_validation_enabled()) return loss;
+  for (const TracePair& particle : particles) {
+    for (const auto& [trace, role] :
+         {std::pair{&particle.guide, "guide"}, std::pair{&particle.model, "model"}}) {
+      for (const Site& site : trace->sites()) {
+        if (!site.is_sample() || !site.log_prob.defined()) continue;
+        const torch::Tensor not_finite = torch::isfinite(site.log_prob.detach()).logical_not();
+        const int64_t count = not_finite.sum().item<int64_t>();
+        if (count == 0) continue;
+        const auto index = first_true_index(not_finite);
+        torch::Tensor first = site.log_prob.detach();
+        for (int64_t i : index) first = first[i];
+        throw std::runtime_error(fmt::format(
+            "loss is {}: the log-prob of sample site '{}' in the {} is not finite ({} of {} "
+            "entries; {} at index {})\n{} trace:\n{}",
+            number(loss), site.name, role, count, site.log_prob.numel(),
+            number(first.item<double>()), shape_tuple(index), role, trace->format_shapes()));
+      }
+    }
+  }
+  throw std::runtime_error(fmt::format(
+      "loss is {} although every site's log-prob is finite: the sum itself overflowed{}",
+      number(loss),
+      particles.empty() ? "" : both_tables(particles.front().model, particles.front().guide)));
 }
 
 void check_model_guide_match(const Trace& model_trace, const Trace& guide_trace) {

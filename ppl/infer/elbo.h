@@ -3,8 +3,12 @@
 
 #include "ppl/core/trace.h"
 
+#include <torch/arg.h>
+
 #include <functional>
+#include <limits>
 #include <utility>
+#include <vector>
 
 namespace ppl::infer {
 
@@ -18,20 +22,43 @@ Program bind_program(Fn& fn, Args&... args) {
   return [&fn, &args...] { fn(args...); };
 }
 
+/// One particle's traces: the guide's, and the model's run under replay of the guide's.
+struct TracePair {
+  Trace model;
+  Trace guide;
+};
+
+constexpr int64_t kUnlimitedPlateNesting = std::numeric_limits<int64_t>::max();
+
+struct ELBOOptions {
+  /// Independent samples of the estimator, averaged.
+  TORCH_ARG(int64_t, num_particles) = 1;
+  /// How many plate dims (counted from the right) the model and guide use at most, as Pyro's
+  /// `max_plate_nesting`: log-prob dims further left are not checked against plates, and a
+  /// site inside more plates is an error.
+  TORCH_ARG(int64_t, max_plate_nesting) = kUnlimitedPlateNesting;
+};
+
 class ELBO {
  public:
-  /// `num_particles` independent samples of the estimator are averaged.
-  explicit ELBO(int64_t num_particles = 1);
+  explicit ELBO(ELBOOptions options = {});
+  explicit ELBO(int64_t num_particles) : ELBO(ELBOOptions().num_particles(num_particles)) {}
   virtual ~ELBO() = default;
 
-  int64_t num_particles() const { return num_particles_; }
+  const ELBOOptions& options() const { return options_; }
+  int64_t num_particles() const { return options_.num_particles(); }
 
   /// The -ELBO estimate as a number; no gradients.
   virtual double loss(const Program& model, const Program& guide) = 0;
   /// A tensor equal to the -ELBO estimate whose gradient is an unbiased estimate of -ELBO's.
-  virtual torch::Tensor differentiable_loss(const Program& model, const Program& guide) = 0;
+  torch::Tensor differentiable_loss(const Program& model, const Program& guide) {
+    return differentiable_loss(model, guide, nullptr);
+  }
+  /// The same, also handing back every particle's traces in `particles` when not null.
+  virtual torch::Tensor differentiable_loss(const Program& model, const Program& guide,
+                                            std::vector<TracePair>* particles) = 0;
   /// Computes `differentiable_loss`, backpropagates it into the parameters' `.grad`, and
-  /// returns the -ELBO estimate.
+  /// returns the -ELBO estimate (checked with `check_finite_loss`).
   virtual double loss_and_grads(const Program& model, const Program& guide);
 
   template <class Model, class Guide, class... Args>
@@ -40,18 +67,25 @@ class ELBO {
   }
 
  private:
-  int64_t num_particles_;
+  ELBOOptions options_;
 };
 
-/// One particle's traces: the guide's, and the model's run under replay of the guide's.
-struct TracePair {
-  Trace model;
-  Trace guide;
-};
+/// Runs the guide and the model replayed against it and computes their log-probs. When
+/// validation is on (see `enable_validation`) also checks that their sites match
+/// (`check_model_guide_match`) and that every log-prob fits its plates (`check_site_shape`).
+TracePair get_importance_traces(const Program& model, const Program& guide,
+                                int64_t max_plate_nesting = kUnlimitedPlateNesting);
 
-/// Runs the guide and the model replayed against it, computes their log-probs and checks that
-/// their sites match (see check_model_guide_match).
-TracePair get_importance_traces(const Program& model, const Program& guide);
+/// As Pyro's check_site_shape, but raising std::runtime_error naming the site, with the
+/// trace's table of shapes: each log-prob dim inside a plate must have the plate's size, a
+/// dim outside every plate (within `max_plate_nesting`) must have size 1, two plates may not
+/// share a dim, and no site may be inside more than `max_plate_nesting` plates.
+void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_nesting);
+
+/// When validation is on and `loss` is NaN or infinite: std::runtime_error naming the first
+/// sample site (guide sites first, in program order) whose log-prob is not finite, with the
+/// traces' tables of shapes. Returns `loss` otherwise.
+double check_finite_loss(double loss, const std::vector<TracePair>& particles);
 
 /// As Pyro's check_model_guide_match, but raising std::runtime_error: every latent of the guide
 /// must be a latent of the model and the reverse; shared latents must agree in event_dim and

@@ -19,6 +19,14 @@ class ParamCollector : public Messenger {
     if (msg.type == MessageType::param && seen_.insert(msg.name).second) names_.push_back(msg.name);
   }
   const std::vector<std::string>& names() const { return names_; }
+  /// (name, unconstrained tensor) of each recorded name still in the active param store.
+  std::vector<std::pair<std::string, torch::Tensor>> params() const {
+    std::vector<std::pair<std::string, torch::Tensor>> result;
+    const ParamStore& store = param_store();
+    for (const std::string& name : names_)
+      if (store.contains(name)) result.emplace_back(name, store.unconstrained(name));
+    return result;
+  }
 
  private:
   std::unordered_set<std::string> seen_;
@@ -39,22 +47,22 @@ class SVI {
         loss_(std::make_shared<Loss>(std::move(loss))) {}
 
   /// One gradient step on every parameter seen while computing the loss; returns the -ELBO
-  /// estimate. Gradients of those parameters are zero afterwards.
+  /// estimate. Gradients of those parameters are zero afterwards, also when the loss or the
+  /// optimizer throws: a failed step leaves no partial gradients behind.
   template <class... Args>
   double step(const Args&... args) {
-    double loss;
-    std::vector<std::pair<std::string, torch::Tensor>> params;
-    {
-      ParamCollector seen;  // Pyro's param-only trace: which parameters this step used
-      loss = loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
-      const ParamStore& store = param_store();
-      for (const std::string& name : seen.names())
-        if (store.contains(name)) params.emplace_back(name, store.unconstrained(name));
+    ParamCollector seen;  // Pyro's param-only trace: which parameters this step used
+    try {
+      const double loss =
+          loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
+      auto params = seen.params();
+      optimizer_->step(params);
+      zero_grads(params);
+      return loss;
+    } catch (...) {
+      zero_grads(seen.params());
+      throw;
     }
-    optimizer_->step(params);
-    for (auto& [name, tensor] : params)
-      if (tensor.grad().defined()) tensor.mutable_grad().zero_();
-    return loss;
   }
 
   /// The -ELBO estimate without gradients; parameters and gradients are left unchanged.
@@ -68,6 +76,11 @@ class SVI {
   ELBO& loss() { return *loss_; }
 
  private:
+  static void zero_grads(const std::vector<std::pair<std::string, torch::Tensor>>& params) {
+    for (const auto& [name, tensor] : params)
+      if (tensor.grad().defined()) tensor.mutable_grad().zero_();
+  }
+
   Model model_;
   Guide guide_;
   std::shared_ptr<optim::Optimizer> optimizer_;

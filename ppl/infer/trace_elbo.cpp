@@ -72,20 +72,24 @@ class DownstreamLogRatio {
 double Trace_ELBO::loss(const Program& model, const Program& guide) {
   torch::NoGradGuard no_grad;
   torch::Tensor elbo;
+  std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
   for (int64_t i = 0; i < num_particles(); ++i) {
-    auto traces = get_importance_traces(model, guide);
+    auto traces = get_importance_traces(model, guide, options().max_plate_nesting());
     auto particle = traces.model.log_prob_sum() - traces.guide.log_prob_sum();
     elbo = elbo.defined() ? elbo + particle : particle;
+    particles.push_back(std::move(traces));
   }
-  return -elbo.item<double>() / static_cast<double>(num_particles());
+  return check_finite_loss(-elbo.item<double>() / static_cast<double>(num_particles()),
+                           particles);
 }
 
-torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide) {
+torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide,
+                                              std::vector<TracePair>* particles) {
   // ELBO = sum(model terms) - sum(reparameterized guide terms) - sum(other guide terms). The
   // surrogate whose gradient is unbiased replaces the other guide terms by score-function terms.
   std::vector<torch::Tensor> model_terms, reparameterized_terms, other_guide_terms, score_terms;
   for (int64_t i = 0; i < num_particles(); ++i) {
-    auto traces = get_importance_traces(model, guide);
+    auto traces = get_importance_traces(model, guide, options().max_plate_nesting());
     for (const Site& site : traces.model.sites())
       if (site.is_sample()) model_terms.push_back(site.log_prob_sum);
     std::optional<DownstreamLogRatio> log_ratio;
@@ -101,6 +105,7 @@ torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Progra
       score_terms.push_back(
           (log_ratio->sum_to(vectorized_frames(site)) * site.unscaled_log_prob).sum());
     }
+    if (particles) particles->push_back(std::move(traces));
   }
   const double scale = -1.0 / static_cast<double>(num_particles());
   const torch::Tensor pathwise = sum_scalars(model_terms) - sum_scalars(reparameterized_terms);

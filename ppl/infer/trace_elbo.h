@@ -10,11 +10,13 @@ namespace ppl::infer {
 /// log-ratio restricted to the site's plates (Pyro's plate-wise Rao-Blackwellisation).
 class Trace_ELBO : public ELBO {
  public:
+  using ELBO::differentiable_loss;
   using ELBO::ELBO;
   using ELBO::loss;
 
   double loss(const Program& model, const Program& guide) override;
-  torch::Tensor differentiable_loss(const Program& model, const Program& guide) override;
+  torch::Tensor differentiable_loss(const Program& model, const Program& guide,
+                                    std::vector<TracePair>* particles) override;
 };
 
 }  // namespace ppl::infer
