@@ -7,6 +7,7 @@
 
 #include "examples/common/idx.h"
 #include "examples/common/mnist.h"
+#include "tests/support.h"
 
 #include <unistd.h>
 #include <algorithm>
@@ -193,6 +194,9 @@ TEST_CASE("read_idx rejects malformed files with a message naming the file") {
         images_error("bad_magic", idx_file(0x12345678, {5, 3, 4}, image_payload(5, 3, 4)));
     CHECK_MESSAGE(contains(message, "expected magic 0x00000803 (images), found 0x12345678"),
                   message);
+    CHECK(contains(images_error("bad_magic.gz",
+                                gzipped(idx_file(0x12345678, {5, 3, 4}, image_payload(5, 3, 4)))),
+                   "found 0x12345678"));
   }
   SUBCASE("wrong data type byte") {
     const std::string message =
@@ -202,6 +206,7 @@ TEST_CASE("read_idx rejects malformed files with a message naming the file") {
   }
   SUBCASE("a labels file read as images, and an images file read as labels") {
     CHECK(contains(images_error("labels_file", labels_file(5)), "labels"));
+    CHECK(contains(images_error("labels_file.gz", gzipped(labels_file(5))), "labels"));
     write_raw(dir / "images_file", good);
     const std::string message = error_of([&] { read_idx_labels(dir / "images_file"); });
     CHECK_MESSAGE(contains(message, "images_file"), message);
@@ -219,6 +224,9 @@ TEST_CASE("read_idx rejects malformed files with a message naming the file") {
   SUBCASE("truncated header") {
     CHECK(contains(images_error("short_header", good.substr(0, 10)), "truncated header"));
     CHECK(contains(images_error("three_bytes", good.substr(0, 3)), "truncated header"));
+    CHECK(
+        contains(images_error("short_header.gz", gzipped(good.substr(0, 10))), "truncated header"));
+    CHECK(contains(images_error("empty.gz", gzipped("")), "empty"));
   }
   SUBCASE("truncated gzip stream") {
     CHECK(contains(images_error("half.gz", good_gz.substr(0, good_gz.size() / 2)), "truncated"));
@@ -237,6 +245,8 @@ TEST_CASE("read_idx rejects malformed files with a message naming the file") {
     CHECK(contains(images_error("rows", good, IdxExpect{-1, 28, 28}),
                    "expected images of 28x28, found 3x4"));
     CHECK(contains(images_error("cols", good, IdxExpect{5, 3, 5}), "found 3x4"));
+    CHECK(contains(images_error("count.gz", good_gz, IdxExpect{6}), "expected 6 images, found 5"));
+    CHECK(contains(images_error("rows.gz", good_gz, IdxExpect{-1, 28, 28}), "found 3x4"));
     write_raw(dir / "labels_count", labels_file(5));
     const std::string message =
         error_of([&] { read_idx_labels(dir / "labels_count", IdxExpect{4}); });
@@ -264,6 +274,15 @@ TEST_CASE("read_idx rejects malformed files with a message naming the file") {
     fs::create_directory(dir.path / "a_directory");
     const std::string directory = error_of([&] { read_idx_images(dir / "a_directory"); });
     CHECK_MESSAGE(contains(directory, "a_directory"), directory);
+  }
+  SUBCASE("a gzip file far smaller than its header claims is rejected before allocating") {
+    // 60000 images of 2000x2000: 240 GB that a 100-byte gzip file cannot hold.
+    const std::string message =
+        images_error("claims_240GB.gz", gzipped(idx_file(0x00000803, {60000, 2000, 2000}, "ab")));
+    CHECK_MESSAGE(contains(message,
+                           "truncated: header says 60000 images of 2000x2000 "
+                           "(240000000000 bytes) but a gzip file of"),
+                  message);
   }
   SUBCASE("a header whose sizes overflow") {
     images_error("huge", idx_file(0x00000803, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, "abc"));
@@ -428,5 +447,24 @@ TEST_CASE("MnistBatches on CUDA matches the CPU") {
     CHECK(x.dtype() == torch::kFloat32);
     CHECK(torch::equal(x.cpu(), cpu.batch(i)));
     CHECK(torch::equal(cuda.labels(i).cpu(), cpu.labels(i)));
+  }
+}
+
+TEST_CASE("fuzz: mutated IDX files, raw and gzipped, read or fail with a clean error") {
+  TempDir dir;
+  const Bytes images = images_file(6, 5, 4), labels = labels_file(9);
+  std::mt19937_64 rng(20240612);
+  const int iterations = ppl::testing::fuzz_iterations(300);
+  for (int i = 0; i < iterations; ++i) {
+    CAPTURE(i);
+    const Bytes& original = i % 2 ? images : labels;
+    // Raw mutations; gzip streams mutated; valid gzip streams of mutated contents.
+    Bytes bytes = ppl::testing::mutate(original, rng);
+    if (i % 3 == 1) bytes = ppl::testing::mutate(gzipped(original), rng);
+    if (i % 3 == 2) bytes = gzipped(bytes);
+    const std::string path = dir / "fuzzed";
+    write_raw(path, bytes);
+    ppl::testing::check_clean_failure(path, [&] { read_idx_images(path); });
+    ppl::testing::check_clean_failure(path, [&] { read_idx_labels(path, IdxExpect{9}); });
   }
 }

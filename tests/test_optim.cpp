@@ -555,6 +555,9 @@ TEST_CASE("state errors name the file, the parameter and what mismatched") {
     state = a.get_state();
     state.at("x").scalars.at("step") = -1;
     CHECK(contains(what_of([&] { b.set_state(state); }), "step"));
+    state.at("x").scalars.at("step") = 1e300;  // an integer, but not one an int64_t holds
+    CHECK(contains(what_of([&] { b.set_state(state); }),
+                   "step 1e+300; expected a non-negative integer"));
   }
 
   SUBCASE("a parameter whose shape changed after it was seen") {

@@ -16,6 +16,7 @@ namespace ppl::examples {
 namespace {
 
 constexpr unsigned char kUnsignedByte = 0x08;
+constexpr int64_t kMaxDeflateRatio = 1032;
 
 /// What a reader wants: images (3 dims) or labels (1 dim).
 struct IdxKind {
@@ -39,6 +40,8 @@ class ByteSource {
             fmt::format("{}: no such file (to download MNIST, run scripts/fetch_mnist)", path));
       throw std::runtime_error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
     }
+    if (std::fseek(file, 0, SEEK_END) == 0) file_size_ = std::ftell(file);
+    std::rewind(file);
     unsigned char magic[2] = {0, 0};
     const bool gzipped = std::fread(magic, 1, 2, file) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     if (!gzipped) {
@@ -60,6 +63,9 @@ class ByteSource {
   ByteSource& operator=(const ByteSource&) = delete;
 
   bool gzipped() const { return gz_ != nullptr; }
+
+  /// The size of the file on disk (compressed, for a gzipped one).
+  int64_t file_size() const { return file_size_; }
 
   /// Bytes left in a raw file (not known for a gzipped one).
   int64_t raw_bytes_left() {
@@ -112,6 +118,7 @@ class ByteSource {
   }
 
   std::string path_;
+  int64_t file_size_ = 0;
   std::FILE* raw_ = nullptr;
   gzFile gz_ = nullptr;
 };
@@ -218,10 +225,15 @@ torch::Tensor read_idx(const std::string& path, const IdxKind& kind, const IdxEx
                                           found < bytes ? "truncated" : "trailing bytes",
                                           describe(kind, sizes, bytes), found));
   };
-  // A raw file's size is known: check it before allocating what the header claims.
+  // Check what the header claims before allocating it: a raw file's size is known, and deflate
+  // expands a gzip file at most 1032-fold.
   if (!source.gzipped()) {
     const int64_t left = source.raw_bytes_left();
     if (left != bytes) throw payload_error(left);
+  } else if (bytes / kMaxDeflateRatio > source.file_size()) {
+    throw std::runtime_error(fmt::format(
+        "{}: truncated: header says {} but a gzip file of {} bytes holds at most {}", path,
+        describe(kind, sizes, bytes), source.file_size(), source.file_size() * kMaxDeflateRatio));
   }
   torch::Tensor data;
   try {

@@ -1,8 +1,11 @@
 #include "examples/vae_mnist/checkpoint.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace ppl::examples {
 namespace {
@@ -13,6 +16,48 @@ constexpr int64_t kVersion = 1;
 at::Generator generator_of(const torch::Device& device) {
   return device.is_cuda() ? at::globalContext().defaultGenerator(device)
                           : at::detail::getDefaultCPUGenerator();
+}
+
+/// Throws unless `saved` (a checkpoint's params) has exactly the params of `store` (the model's),
+/// with the same shapes and constraints.
+void check_same_params(const ParamStore& saved, const ParamStore& store,
+                       const std::string& source) {
+  for (const auto& name : saved.names()) {
+    if (!store.contains(name))
+      throw std::runtime_error(
+          fmt::format("{}: param '{}' is not in the model (is this a checkpoint of another model?)",
+                      source, name));
+    const auto saved_shape = saved.unconstrained(name).sizes(),
+               model_shape = store.unconstrained(name).sizes();
+    if (!saved_shape.equals(model_shape))
+      throw std::runtime_error(fmt::format("{}: param '{}' has shape ({}), the model expects ({})",
+                                           source, name, fmt::join(saved_shape, ", "),
+                                           fmt::join(model_shape, ", ")));
+    const auto saved_constraint = saved.constraint(name)->to_string(),
+               model_constraint = store.constraint(name)->to_string();
+    if (saved_constraint != model_constraint)
+      throw std::runtime_error(fmt::format("{}: param '{}' has constraint {}, the model expects {}",
+                                           source, name, saved_constraint, model_constraint));
+  }
+  for (const auto& name : store.names()) {
+    if (!saved.contains(name))
+      throw std::runtime_error(
+          fmt::format("{} has no param '{}', which the model has", source, name));
+  }
+}
+
+/// The generator state `name` of the checkpoint, checked against `device`'s generator.
+torch::Tensor generator_state(const Checkpoint& checkpoint, const std::string& name,
+                              const torch::Device& device, const std::string& source) {
+  const torch::Tensor& state = checkpoint.state.tensor(name, source);
+  const torch::Tensor current = generator_of(device).get_state();
+  if (state.scalar_type() != current.scalar_type() || !state.sizes().equals(current.sizes()))
+    throw std::runtime_error(fmt::format(
+        "{}: '{}' is not a random generator state (expected {} of shape ({}), found {} of shape "
+        "({}))",
+        source, name, c10::toString(current.scalar_type()), fmt::join(current.sizes(), ", "),
+        c10::toString(state.scalar_type()), fmt::join(state.sizes(), ", ")));
+  return state;
 }
 
 }  // namespace
@@ -44,8 +89,12 @@ Checkpoint load_checkpoint(const std::string& path) {
     checkpoint.z_dim = header.at("z_dim").get<int64_t>();
     checkpoint.hidden_dim = header.at("hidden_dim").get<int64_t>();
     checkpoint.metrics = header.at("metrics");
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(fmt::format("'{}' is not a vae_mnist checkpoint: {}", path, e.what()));
+    if (checkpoint.epoch < 0 || checkpoint.z_dim < 1 || checkpoint.hidden_dim < 1)
+      throw std::runtime_error(fmt::format("impossible epoch {}, z_dim {} or hidden_dim {}",
+                                           checkpoint.epoch, checkpoint.z_dim,
+                                           checkpoint.hidden_dim));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("cannot load checkpoint '{}': {}", path, e.what()));
   }
   return checkpoint;
 }
@@ -53,10 +102,18 @@ Checkpoint load_checkpoint(const std::string& path) {
 void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, ParamStore& store,
                         optim::Optimizer& optimizer, const torch::Device& device) {
   const std::string source = fmt::format("checkpoint '{}'", path);
-  store.load_from(checkpoint.state, "params/", source);
-  optimizer.load_from(checkpoint.state, "optimizer/", source);
-  generator_of(torch::kCPU).set_state(checkpoint.state.tensor("rng/cpu", source));
-  if (device.is_cuda()) generator_of(device).set_state(checkpoint.state.tensor("rng/cuda", source));
+  // Everything is checked before anything changes, so a bad checkpoint leaves the run as it was.
+  ParamStore saved;
+  saved.load_from(checkpoint.state, "params/", source);
+  check_same_params(saved, store, source);
+  std::vector<std::pair<at::Generator, torch::Tensor>> generators{
+      {generator_of(torch::kCPU), generator_state(checkpoint, "rng/cpu", torch::kCPU, source)}};
+  if (device.is_cuda())
+    generators.emplace_back(generator_of(device),
+                            generator_state(checkpoint, "rng/cuda", device, source));
+  optimizer.load_from(checkpoint.state, "optimizer/", source);  // changes nothing if it throws
+  store.load_from(checkpoint.state, "params/", source);         // checked above
+  for (auto& [generator, state] : generators) generator.set_state(state);
 }
 
 }  // namespace ppl::examples

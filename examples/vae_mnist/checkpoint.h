@@ -28,7 +28,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, const Pa
 /// not a vae_mnist checkpoint.
 Checkpoint load_checkpoint(const std::string& path);
 
-/// Puts a loaded checkpoint's parameters, optimizer state and generator states in place.
+/// Puts a loaded checkpoint's parameters, optimizer state and generator states in place. The
+/// checkpoint must hold exactly the params of `store` (the model's), with their shapes and
+/// constraints; on any mismatch std::runtime_error names `path`, the param and what differs, and
+/// nothing is changed. Optimizer state for params the optimizer has not seen yet is checked when
+/// they first reach it.
 void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, ParamStore& store,
                         optim::Optimizer& optimizer, const torch::Device& device);
 

@@ -149,8 +149,13 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
                       "{} and hidden_dim {}",
                       checkpoint_path, c.z_dim, c.hidden_dim, o.z_dim, o.hidden_dim));
     }
+    try {
+      history = history_from_json(c.metrics);
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(
+          fmt::format("checkpoint '{}' has unreadable metrics: {}", checkpoint_path, e.what()));
+    }
     restore_checkpoint(c, checkpoint_path, store, svi.optimizer(), device);
-    history = history_from_json(c.metrics);
     first_epoch = c.epoch + 1;
     fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
   } else if (o.resume) {

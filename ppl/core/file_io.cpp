@@ -2,12 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
 namespace ppl {
+namespace {
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
 
 std::vector<char> read_file(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -56,6 +66,12 @@ void AtomicFile::commit() {
     std::remove(temporary_.c_str());
     throw std::runtime_error(
         fmt::format("cannot write '{}': {}", path_, std::strerror(rename_error)));
+  }
+  // Makes the rename itself durable. Some file systems cannot sync a directory: not an error.
+  const int directory = ::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY);
+  if (directory >= 0) {
+    ::fsync(directory);
+    ::close(directory);
   }
 }
 

@@ -10,9 +10,10 @@ namespace ppl {
 /// Reads the whole file; std::runtime_error naming `path` if it cannot be read.
 std::vector<char> read_file(const std::string& path);
 
-/// A file written through a temporary in the same directory that `commit()` flushes to disk and
-/// renames over `path`: readers see the old file or the new one, never a part. Destroying it
-/// uncommitted removes the temporary.
+/// A file written through a temporary (`path.tmp.<pid>`) in the same directory that `commit()`
+/// flushes to disk (fsync), renames over `path` and makes durable (fsync of the directory):
+/// readers see the old file or the new one, never a part. Destroying it uncommitted removes the
+/// temporary; a process killed while writing leaves it behind, and `path` intact.
 class AtomicFile {
  public:
   explicit AtomicFile(std::string path);

@@ -13,6 +13,7 @@ namespace {
 
 constexpr const char* kFileFormat = "ppl.optim.state";
 constexpr int64_t kFileVersion = 1;
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 
 std::string shape_string(c10::IntArrayRef shape) {
   return fmt::format("{}", fmt::join(shape, ", "));
@@ -193,11 +194,13 @@ void Optimizer::merge(const State& state, const std::string& source) {
         throw std::runtime_error(
             fmt::format("{}: param '{}' has scalar '{}'; expected step and lr", source, name, key));
       }
+      // A step is converted to int64_t: it must be an integer that a double holds exactly.
       const bool is_step = key == "step";
-      if (!(value >= 0 && std::isfinite(value) && (!is_step || value == std::floor(value)))) {
+      const bool is_integer = value == std::floor(value) && value <= kMaxExactInteger;
+      if (!(value >= 0 && std::isfinite(value) && (!is_step || is_integer))) {
         throw std::runtime_error(fmt::format("{}: param '{}' has {} {}; expected a non-negative {}",
                                              source, name, key, value,
-                                             is_step ? "integer" : "number"));
+                                             is_step ? "integer up to 2^53" : "number"));
       }
     }
     if (!entry.scalars.count("step"))

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <unordered_set>
 
 namespace ppl {
 namespace {
@@ -163,6 +164,7 @@ void ParamStore::load_from(const TensorArchive& archive, const std::string& pref
                            const std::string& source) {
   // Check everything before changing anything, so a bad file leaves the store as it was.
   std::vector<Entry> loaded;
+  std::unordered_set<std::string> seen;
   try {
     const auto& state = archive.metadata.at(prefix + kFileFormat);
     if (state.at("version").get<int64_t>() != kFileVersion)
@@ -170,6 +172,11 @@ void ParamStore::load_from(const TensorArchive& archive, const std::string& pref
     for (const auto& param : state.at("params")) {
       const auto name = param.at("name").get<std::string>();
       const auto& value = archive.tensor(prefix + name, source);
+      if (!value.is_floating_point())
+        throw std::runtime_error(fmt::format("param '{}' has dtype {}; expected a floating type",
+                                             name, c10::toString(value.scalar_type())));
+      if (!seen.insert(name).second)
+        throw std::runtime_error(fmt::format("param '{}' appears twice", name));
       auto it = index_.find(name);
       if (it != index_.end() && !entries_[it->second].unconstrained.sizes().equals(value.sizes())) {
         throw std::runtime_error(
