@@ -28,13 +28,18 @@ ELBO::ELBO(int64_t num_particles) : num_particles_(num_particles) {
         fmt::format("ELBO: num_particles must be >= 1, got {}", num_particles));
 }
 
+double ELBO::loss(const Program& model, const Program& guide) {
+  torch::NoGradGuard no_grad;
+  return differentiable_loss(model, guide).item<double>();
+}
+
 double ELBO::loss_and_grads(const Program& model, const Program& guide) {
   torch::Tensor loss = differentiable_loss(model, guide);
   if (loss.requires_grad()) loss.backward();
   return loss.item<double>();
 }
 
-TracePair get_importance_traces(const Program& model, const Program& guide) {
+TracePair get_traces(const Program& model, const Program& guide) {
   TracePair traces;
   {
     handlers::TraceMessenger tracer;
@@ -48,6 +53,11 @@ TracePair get_importance_traces(const Program& model, const Program& guide) {
     traces.model = std::move(tracer.trace());
   }
   check_model_guide_match(traces.model, traces.guide);
+  return traces;
+}
+
+TracePair get_importance_traces(const Program& model, const Program& guide) {
+  TracePair traces = get_traces(model, guide);
   traces.model.compute_log_prob();
   traces.guide.compute_log_prob();
   return traces;

@@ -26,8 +26,9 @@ class ELBO {
 
   int64_t num_particles() const { return num_particles_; }
 
-  /// The -ELBO estimate as a number; no gradients.
-  virtual double loss(const Program& model, const Program& guide) = 0;
+  /// The -ELBO estimate as a number; no gradients. By default the value of
+  /// `differentiable_loss` computed under torch::NoGradGuard.
+  virtual double loss(const Program& model, const Program& guide);
   /// A tensor equal to the -ELBO estimate whose gradient is an unbiased estimate of -ELBO's.
   virtual torch::Tensor differentiable_loss(const Program& model, const Program& guide) = 0;
   /// Computes `differentiable_loss`, backpropagates it into the parameters' `.grad`, and
@@ -49,8 +50,11 @@ struct TracePair {
   Trace guide;
 };
 
-/// Runs the guide and the model replayed against it, computes their log-probs and checks that
-/// their sites match (see check_model_guide_match).
+/// Runs the guide and the model replayed against it and checks that their sites match (see
+/// check_model_guide_match); computes no log-prob.
+TracePair get_traces(const Program& model, const Program& guide);
+
+/// As get_traces, with the log-prob of every sample site computed.
 TracePair get_importance_traces(const Program& model, const Program& guide);
 
 /// As Pyro's check_model_guide_match, but raising std::runtime_error: every latent of the guide
