@@ -56,9 +56,4 @@ torch::Tensor VAEImpl::reconstruct_img(const torch::Tensor& x) {
   return decoder->forward(z);
 }
 
-torch::Tensor VAEImpl::sample_images(int64_t n, const torch::TensorOptions& options) {
-  auto z = dist::Normal(torch::zeros({n, options_.z_dim()}, options), 1.0).sample();
-  return decoder->forward(z);
-}
-
 }  // namespace ppl::models

@@ -52,8 +52,6 @@ class VAEImpl : public torch::nn::Module {
 
   /// Encodes, draws z from q(z | x) and decodes: pixel probabilities shaped like x's rows.
   torch::Tensor reconstruct_img(const torch::Tensor& x);
-  /// Decodes `n` draws from the prior N(0, I) on `options`' device and dtype.
-  torch::Tensor sample_images(int64_t n, const torch::TensorOptions& options);
 
   const VAEOptions& options() const { return options_; }
   Encoder encoder;

@@ -1,7 +1,8 @@
-// SVI: fitting a conjugate model, evaluate_loss, lazily seen parameters.
+// SVI: fitting a conjugate model (Trace_ELBO, TraceMeanField_ELBO), evaluate_loss, lazy params.
 #include <doctest/doctest.h>
 #include <ppl/infer/svi.h>
 #include <ppl/infer/trace_elbo.h>
+#include <ppl/infer/trace_mean_field_elbo.h>
 #include <ppl/optim/optim.h>
 #include <ppl/ppl.h>
 
@@ -29,7 +30,8 @@ void guide(const torch::Tensor& x) {
 
 }  // namespace
 
-TEST_CASE("SVI fits the exact posterior of a conjugate Normal model") {
+TEST_CASE_TEMPLATE("SVI fits the exact posterior of a conjugate Normal model", Loss,
+                   ppl::infer::Trace_ELBO, ppl::infer::TraceMeanField_ELBO) {
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
   ppl::handlers::SeedMessenger seed(0);
@@ -41,7 +43,7 @@ TEST_CASE("SVI fits the exact posterior of a conjugate Normal model") {
   // 500 iterates averaged.
   ppl::infer::SVI svi(model, guide,
                       ppl::optim::ClippedAdam(ppl::optim::ClippedAdamOptions(0.02).lrd(0.999)),
-                      ppl::infer::Trace_ELBO());
+                      Loss());
   double loc_sum = 0, scale_sum = 0;
   const int steps = 3000, averaged = 500;
   for (int i = 0; i < steps; ++i) {

@@ -91,14 +91,15 @@ TEST_CASE("the VAE's model and guide have the tutorial's sites and shapes") {
   CHECK(vae->reconstruct_img(x).sizes() == torch::IntArrayRef({3, 784}));
 }
 
-TEST_CASE("training on synthetic images lowers the loss") {
+TEST_CASE_TEMPLATE("training on synthetic images lowers the loss", Loss, ppl::infer::Trace_ELBO,
+                   ppl::infer::TraceMeanField_ELBO) {
   torch::manual_seed(0);
   VAE vae(VAEOptions().z_dim(4).hidden_dim(64));
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
   ppl::infer::SVI svi([&](const torch::Tensor& x) { vae->model(x); },
                       [&](const torch::Tensor& x) { vae->guide(x); },
-                      ppl::optim::Adam(ppl::optim::AdamOptions(1e-2)), ppl::infer::Trace_ELBO());
+                      ppl::optim::Adam(ppl::optim::AdamOptions(1e-2)), Loss());
   auto data = synthetic_images(256, 1).reshape({-1, 784});
   auto held_out = synthetic_images(128, 2).reshape({-1, 784});
   const double before = svi.evaluate_loss(held_out) / 128;
@@ -146,6 +147,10 @@ TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
   std::ostringstream ignored;
   CHECK_THROWS_WITH_AS(ppl::examples::train_vae(other_model, ignored),
                        doctest::Contains("checkpoint.pt' is for z_dim 4"), std::runtime_error);
+  auto unknown_elbo = resumed_options;
+  unknown_elbo.elbo = "tracegraph";
+  CHECK_THROWS_WITH_AS(ppl::examples::train_vae(unknown_elbo, ignored),
+                       "elbo must be trace or meanfield, got 'tracegraph'", std::invalid_argument);
   const auto checkpoint = out_resumed + "/checkpoint.pt";
   fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
   CHECK_THROWS_WITH_AS(ppl::examples::load_checkpoint(checkpoint),

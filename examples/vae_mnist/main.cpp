@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
                  "Evaluate the test set every this many epochs (and after the first and last)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--elbo", options.elbo,
+                 "trace: Monte Carlo ELBO (Trace_ELBO); meanfield: the latent's KL in closed form "
+                 "(TraceMeanField_ELBO)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "meanfield"}));
   app.add_option("--seed", options.seed, "Random seed")->capture_default_str();
   app.add_option("--device", options.device, "cpu or cuda")
       ->capture_default_str()

@@ -29,10 +29,16 @@ double seconds_since(Clock::time_point start) {
 }
 
 Json to_json(const TrainingOptions& o) {
-  return Json{
-      {"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr},
-      {"z_dim", o.z_dim},   {"hidden_dim", o.hidden_dim}, {"test_frequency", o.test_frequency},
-      {"seed", o.seed},     {"device", o.device},         {"threads", o.threads}};
+  return Json{{"epochs", o.epochs},
+              {"batch_size", o.batch_size},
+              {"lr", o.lr},
+              {"z_dim", o.z_dim},
+              {"hidden_dim", o.hidden_dim},
+              {"test_frequency", o.test_frequency},
+              {"elbo", o.elbo},
+              {"seed", o.seed},
+              {"device", o.device},
+              {"threads", o.threads}};
 }
 
 Json to_json(const std::vector<EpochMetrics>& history) {
@@ -87,11 +93,16 @@ void write_elbo_plot(const std::string& path, const std::vector<EpochMetrics>& h
   save_line_plot(path, {train, test}, options);
 }
 
-/// 64 decoded prior samples, and 32 test images (top half) above their reconstructions.
+/// 64 images decoded from the model's prior draws of the latent, and 32 test images (top half)
+/// above their reconstructions.
 void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64_t epoch,
                        const std::string& out_dir) {
   torch::NoGradGuard no_grad;
-  auto samples = vae->sample_images(64, test_images.options());
+  // Predictive without a guide runs the model on one blank image 64 times: 64 prior draws.
+  auto model = [&](const torch::Tensor& x) { vae->model(x); };
+  const auto blank = torch::zeros({1, test_images.size(1)}, test_images.options());
+  const auto latents = infer::Predictive(model, 64, {"latent"})(blank).at("latent");
+  auto samples = vae->decoder->forward(latents);
   save_image_grid(fmt::format("{}/samples_epoch_{:03d}.png", out_dir, epoch),
                   samples.reshape({-1, 28, 28}), 8);
   auto originals = test_images.slice(0, 0, 32);
@@ -112,6 +123,8 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     throw std::invalid_argument(
         "epochs, batch size, test frequency, sizes, lr and threads must be positive");
   }
+  if (o.elbo != "trace" && o.elbo != "meanfield")
+    throw std::invalid_argument(fmt::format("elbo must be trace or meanfield, got '{}'", o.elbo));
   const torch::Device device(o.device);
   if (device.is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error(
@@ -135,9 +148,12 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   // Registered up front so that a checkpoint loads straight into the modules.
   ppl::module("encoder", vae->encoder);
   ppl::module("decoder", vae->decoder);
-  infer::SVI svi([&](const torch::Tensor& x) { vae->model(x); },
-                 [&](const torch::Tensor& x) { vae->guide(x); },
-                 optim::Adam(optim::AdamOptions(o.lr)), infer::Trace_ELBO());
+  auto model = [&](const torch::Tensor& x) { vae->model(x); };
+  auto guide = [&](const torch::Tensor& x) { vae->guide(x); };
+  const optim::AdamOptions adam(o.lr);
+  infer::SVI svi = o.elbo == "meanfield"
+                       ? infer::SVI(model, guide, optim::Adam(adam), infer::TraceMeanField_ELBO())
+                       : infer::SVI(model, guide, optim::Adam(adam), infer::Trace_ELBO());
 
   std::vector<EpochMetrics> history;
   int64_t first_epoch = 1;

@@ -17,6 +17,7 @@ struct TrainingOptions {
   int64_t z_dim = 50;
   int64_t hidden_dim = 400;
   int64_t test_frequency = 5;
+  std::string elbo = "trace";  ///< "trace" (Trace_ELBO) or "meanfield" (TraceMeanField_ELBO)
   uint64_t seed = 0;
   std::string device = "cpu";
   int threads = 1;

@@ -29,9 +29,10 @@ class Independent : public DistributionBase<Independent> {
   torch::Tensor entropy() const override;
   DistributionPtr expand(const Shape& batch_shape) const override;
 
- private:
+  /// `tensor` (shaped like base's batch) summed over the reinterpreted dims, the rightmost ones.
   torch::Tensor sum_reinterpreted(const torch::Tensor& tensor) const;
 
+ private:
   DistributionPtr base_;
   int64_t reinterpreted_batch_ndims_;
 };

@@ -54,6 +54,13 @@ ELBO::ELBO(ELBOOptions options) : options_(options) {
         fmt::format("ELBO: max_plate_nesting must be >= 0, got {}", options.max_plate_nesting()));
 }
 
+double ELBO::loss(const Program& model, const Program& guide) {
+  torch::NoGradGuard no_grad;
+  std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
+  const torch::Tensor loss = differentiable_loss(model, guide, &particles);
+  return check_finite_loss(loss.item<double>(), particles);
+}
+
 double ELBO::loss_and_grads(const Program& model, const Program& guide) {
   std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
   torch::Tensor loss =
@@ -62,8 +69,7 @@ double ELBO::loss_and_grads(const Program& model, const Program& guide) {
   return check_finite_loss(loss.item<double>(), particles);
 }
 
-TracePair get_importance_traces(const Program& model, const Program& guide,
-                                int64_t max_plate_nesting) {
+TracePair get_traces(const Program& model, const Program& guide) {
   TracePair traces;
   {
     handlers::TraceMessenger tracer;
@@ -76,15 +82,23 @@ TracePair get_importance_traces(const Program& model, const Program& guide,
     model();
     traces.model = std::move(tracer.trace());
   }
-  const bool validating = is_validation_enabled();
-  if (validating) check_model_guide_match(traces.model, traces.guide);
+  if (is_validation_enabled()) check_model_guide_match(traces.model, traces.guide);
+  return traces;
+}
+
+TracePair get_importance_traces(const Program& model, const Program& guide,
+                                int64_t max_plate_nesting) {
+  TracePair traces = get_traces(model, guide);
   traces.model.compute_log_prob();
   traces.guide.compute_log_prob();
-  if (validating) {
-    for (const Trace* trace : {&traces.guide, &traces.model})
-      for (const Site& site : trace->sites()) check_site_shape(site, *trace, max_plate_nesting);
-  }
+  check_site_shapes(traces, max_plate_nesting);
   return traces;
+}
+
+void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting) {
+  if (!is_validation_enabled()) return;
+  for (const Trace* trace : {&traces.guide, &traces.model})
+    for (const Site& site : trace->sites()) check_site_shape(site, *trace, max_plate_nesting);
 }
 
 void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_nesting) {

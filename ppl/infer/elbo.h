@@ -48,8 +48,9 @@ class ELBO {
   const ELBOOptions& options() const { return options_; }
   int64_t num_particles() const { return options_.num_particles(); }
 
-  /// The -ELBO estimate as a number; no gradients.
-  virtual double loss(const Program& model, const Program& guide) = 0;
+  /// The -ELBO estimate as a number; no gradients. By default the value of
+  /// `differentiable_loss` computed under torch::NoGradGuard.
+  virtual double loss(const Program& model, const Program& guide);
   /// A tensor equal to the -ELBO estimate whose gradient is an unbiased estimate of -ELBO's.
   torch::Tensor differentiable_loss(const Program& model, const Program& guide) {
     return differentiable_loss(model, guide, nullptr);
@@ -70,11 +71,19 @@ class ELBO {
   ELBOOptions options_;
 };
 
-/// Runs the guide and the model replayed against it and computes their log-probs. When
-/// validation is on (see `enable_validation`) also checks that their sites match
-/// (`check_model_guide_match`) and that every log-prob fits its plates (`check_site_shape`).
+/// Runs the guide and the model replayed against it; when validation is on (see
+/// `enable_validation`), checks that their sites match (`check_model_guide_match`). Computes
+/// no log-prob.
+TracePair get_traces(const Program& model, const Program& guide);
+
+/// As get_traces, with the log-prob of every sample site computed and checked against its
+/// plates (`check_site_shapes`).
 TracePair get_importance_traces(const Program& model, const Program& guide,
                                 int64_t max_plate_nesting = kUnlimitedPlateNesting);
+
+/// When validation is on: `check_site_shape` for every sample site of both traces that has
+/// its log-prob.
+void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting);
 
 /// As Pyro's check_site_shape, but raising std::runtime_error naming the site, with the
 /// trace's table of shapes: each log-prob dim inside a plate must have the plate's size, a

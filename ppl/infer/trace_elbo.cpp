@@ -79,8 +79,7 @@ double Trace_ELBO::loss(const Program& model, const Program& guide) {
     elbo = elbo.defined() ? elbo + particle : particle;
     particles.push_back(std::move(traces));
   }
-  return check_finite_loss(-elbo.item<double>() / static_cast<double>(num_particles()),
-                           particles);
+  return check_finite_loss(-elbo.item<double>() / static_cast<double>(num_particles()), particles);
 }
 
 torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide,
