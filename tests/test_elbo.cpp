@@ -191,3 +191,54 @@ TEST_CASE("model and guide sites must match") {
   CHECK(ppl::handler_stack().empty());
   CHECK_NOTHROW(elbo.loss(model, guide));
 }
+
+TEST_CASE("a subsampled ELBO is an unbiased estimate of the full-data ELBO") {
+  const auto x = conjugate_data();
+  const int64_t n = x.size(0), subsample = 5;
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  ppl::handlers::SeedMessenger seed(11);
+  torch::Tensor indices;  // the last subsample the model saw
+  auto subsampled_model = [&] {
+    auto mu = ppl::sample("mu", Normal(torch::zeros({}, x.options()), 1.0));
+    ppl::plate data("data", n, ppl::PlateOptions().subsample_size(subsample));
+    indices = data.indices();
+    ppl::sample("x", Normal(mu, 1.0), x.index_select(0, indices));
+  };
+  auto subsampled_guide = [&] {
+    conjugate_guide(x);
+    ppl::plate data("data", n, ppl::PlateOptions().subsample_size(subsample));
+  };
+  ppl::infer::Trace_ELBO elbo;
+
+  // Each estimate is log p(mu) - log q(mu) + (n / subsample) * sum over the subsample: check
+  // that exactly for one draw.
+  elbo.loss(subsampled_model, subsampled_guide);
+  const double m = 0.3, s = 0.7;
+  auto traces =
+      ppl::infer::get_importance_traces([&] { subsampled_model(); }, [&] { subsampled_guide(); });
+  const double mu = traces.guide.at("mu").value.item<double>();
+  const auto picked = x.index_select(0, indices);
+  const double expected =
+      -0.5 * mu * mu - 0.5 * kLog2Pi -
+      (-0.5 * std::pow((mu - m) / s, 2) - std::log(s) - 0.5 * kLog2Pi) +
+      double(n) / subsample *
+          (-0.5 * (picked - mu).square().sum().item<double>() - subsample * 0.5 * kLog2Pi);
+  const double estimate =
+      (traces.model.log_prob_sum() - traces.guide.log_prob_sum()).item<double>();
+  CHECK(estimate == doctest::Approx(expected).epsilon(1e-12));
+
+  // The exact full-data ELBO for q = N(m, s): E[log p(mu)] + sum_i E[log p(x_i | mu)] + H[q].
+  const double full_elbo = -0.5 * (m * m + s * s) - 0.5 * kLog2Pi -
+                           0.5 * ((x - m).square().sum().item<double>() + n * s * s) -
+                           n * 0.5 * kLog2Pi + 0.5 + 0.5 * kLog2Pi + std::log(s);
+  const int draws = 4000;
+  std::vector<double> losses;
+  for (int i = 0; i < draws; ++i) losses.push_back(elbo.loss(subsampled_model, subsampled_guide));
+  const auto values = torch::tensor(losses, torch::kDouble);
+  const double mean = values.mean().item<double>();
+  const double standard_error = values.std().item<double>() / std::sqrt(double(draws));
+  MESSAGE("subsampled -ELBO mean " << mean << " +- " << standard_error << ", full-data -ELBO "
+                                   << -full_elbo);
+  CHECK(std::abs(mean + full_elbo) < 4 * standard_error);
+}
