@@ -218,7 +218,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     first_epoch = c.epoch + 1;
     fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
     if (c.epoch >= o.epochs)
-      fmt::print(log, "the checkpoint has {} epochs of --epochs {}: nothing to train\n", c.epoch,
+      fmt::print(log, "the checkpoint has {} epochs (--epochs {}): nothing to train\n", c.epoch,
                  o.epochs);
   } else if (o.resume) {
     fmt::print(log, "no checkpoint at {}: starting from scratch\n", checkpoint_path);
