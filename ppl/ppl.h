@@ -32,6 +32,7 @@
 #include "ppl/handlers/trace.h"
 #include "ppl/handlers/uncondition.h"
 #include "ppl/infer/elbo.h"
+#include "ppl/infer/importance.h"
 #include "ppl/infer/predictive.h"
 #include "ppl/infer/svi.h"
 #include "ppl/infer/trace_elbo.h"

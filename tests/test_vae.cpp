@@ -6,6 +6,8 @@
 #include "examples/vae_mnist/training.h"
 #include "models/vae.h"
 
+#include <nlohmann/json.hpp>
+
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
@@ -155,5 +157,59 @@ TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
   fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
   CHECK_THROWS_WITH_AS(ppl::examples::load_checkpoint(checkpoint),
                        doctest::Contains(checkpoint.c_str()), std::runtime_error);
+  fs::remove_all(data_dir);
+}
+
+TEST_CASE("vae_mnist evaluates the importance-weighted bound of a checkpoint without training") {
+  const auto data_dir = make_data_dir("ppl_vae_iwae");
+  const auto out_dir = data_dir + "/out";
+  auto options = small_run(data_dir, out_dir);
+  options.epochs = 2;
+  std::ostringstream train_log;
+  const auto trained = ppl::examples::train_vae(options, train_log);
+  REQUIRE(trained.size() == 2);
+  REQUIRE(trained[1].test_loss.has_value());
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string checkpoint = read(out_dir + "/checkpoint.pt");
+
+  // --resume with the checkpoint's epochs (or 0) trains nothing and evaluates each K.
+  std::vector<double> first_values;
+  for (int64_t epochs : {2, 0}) {
+    CAPTURE(epochs);
+    auto evaluate = options;
+    evaluate.resume = true;
+    evaluate.epochs = epochs;
+    evaluate.eval_iwae = {1, 50};
+    std::ostringstream log;
+    const auto history = ppl::examples::train_vae(evaluate, log);
+    REQUIRE(history.size() == 2);
+    CHECK(history[1].train_loss == trained[1].train_loss);
+    CHECK(log.str().find("nothing to train") != std::string::npos);
+    CHECK(log.str().find("[iwae K=50]  average test log p(x) estimate: ") != std::string::npos);
+    CHECK(read(out_dir + "/checkpoint.pt") == checkpoint);
+    const auto metrics = nlohmann::json::parse(read(out_dir + "/metrics.json"));
+    REQUIRE(metrics.at("iwae").size() == 2);
+    std::vector<double> values;
+    for (const auto& entry : metrics.at("iwae")) {
+      CHECK(entry.at("epoch") == 2);
+      values.push_back(entry.at("test_log_likelihood").get<double>());
+    }
+    CHECK(metrics.at("iwae")[1].at("num_samples") == 50);
+    MESSAGE("test loss " << *trained[1].test_loss << "; IWAE K = 1: " << values[0]
+                         << ", K = 50: " << values[1]);
+    // K = 1 is a one-sample ELBO, as the test loss (other draws; 100 images): within 1 nat.
+    CHECK(std::abs(values[0] + *trained[1].test_loss) < 1.0);
+    CHECK(values[1] > values[0] + 1.0);  // tighter
+    if (first_values.empty()) first_values = values;
+    CHECK(values == first_values);  // the checkpoint's generator state: the same draws
+  }
+  auto bad = options;
+  bad.eval_iwae = {0};
+  std::ostringstream ignored;
+  CHECK_THROWS_WITH_AS(ppl::examples::train_vae(bad, ignored), "eval_iwae: K must be >= 1, got 0",
+                       std::invalid_argument);
   fs::remove_all(data_dir);
 }

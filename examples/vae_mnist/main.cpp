@@ -11,9 +11,11 @@ int main(int argc, char** argv) {
   ppl::examples::TrainingOptions options;
   CLI::App app{"Train the VAE of Pyro's VAE tutorial on MNIST with ppl."};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // later wins
-  app.add_option("--epochs", options.epochs, "Training epochs (the tutorial runs 100)")
+  app.add_option("--epochs", options.epochs,
+                 "Training epochs in all (the tutorial runs 100); with --resume, a checkpoint "
+                 "that has them trains no more")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--batch-size", options.batch_size, "Images per SVI step")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -49,6 +51,12 @@ int main(int argc, char** argv) {
   app.add_option("--out-dir", options.out_dir, "Where metrics, pictures and the checkpoint go")
       ->capture_default_str();
   app.add_flag("--resume", options.resume, "Continue from <out-dir>/checkpoint.pt");
+  app.add_option("--eval-iwae", options.eval_iwae,
+                 "After training, estimate the test set's log p(x) per image by importance "
+                 "sampling (IWAE bound) with K samples per image; several: 1,100,1000")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::PositiveNumber);
   app.add_flag("--validate", options.validate,
                "Check distribution arguments at every step (slower)");
   bool no_progress = false;

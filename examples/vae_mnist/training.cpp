@@ -14,6 +14,7 @@
 #include <fmt/ostream.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -71,8 +72,26 @@ std::vector<EpochMetrics> history_from_json(const Json& epochs) {
   return history;
 }
 
+Json to_json(const std::vector<IwaeMetrics>& evaluations) {
+  Json entries = Json::array();
+  for (const auto& m : evaluations) {
+    entries.push_back(Json{{"epoch", m.epoch},
+                           {"num_samples", m.num_samples},
+                           {"test_log_likelihood", m.log_likelihood},
+                           {"seconds", m.seconds}});
+  }
+  return entries;
+}
+
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, std::vector<char>(text.begin(), text.end()));
+}
+
+void write_metrics(const TrainingOptions& o, const std::vector<EpochMetrics>& history,
+                   const std::vector<IwaeMetrics>& iwae) {
+  Json metrics{{"options", to_json(o)}, {"epochs", to_json(history)}};
+  if (!iwae.empty()) metrics["iwae"] = to_json(iwae);
+  write_text_atomically(o.out_dir + "/metrics.json", metrics.dump(2) + "\n");
 }
 
 /// Figure 3 of the tutorial: train and test ELBO (= -loss) against epoch.
@@ -111,6 +130,28 @@ void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64
                   torch::cat({originals, reconstructions}).reshape({-1, 28, 28}), 8);
 }
 
+/// The test set's average over images of the importance-weighted bound with `num_samples`
+/// samples each. A pass holds at most kRowsPerPass (image, sample) pairs: few images per batch
+/// for large K, and the samples in chunks when K alone exceeds it.
+double test_log_likelihood(models::VAE& vae, const MnistSplit& test, int64_t num_samples,
+                           const TrainingOptions& o, const torch::Device& device) {
+  constexpr int64_t kRowsPerPass = 16384;
+  const int64_t images = std::clamp<int64_t>(kRowsPerPass / num_samples, 1, o.batch_size);
+  const int64_t chunk = std::clamp<int64_t>(kRowsPerPass / images, 1, num_samples);
+  const MnistBatches batches(test, images, /*shuffle=*/false, device, o.seed);
+  auto model = [&](const torch::Tensor& x) { vae->model(x); };
+  auto guide = [&](const torch::Tensor& x) { vae->guide(x); };
+  const auto options =
+      infer::IWAEOptions().num_samples(num_samples).max_plate_nesting(1).chunk_size(chunk);
+  ProgressBar progress(fmt::format("[iwae K={}]", num_samples), batches.num_batches(), o.progress);
+  double total = 0;
+  for (int64_t i = 0; i < batches.num_batches(); ++i) {
+    total += infer::iwae_bound(model, guide, options, batches.batch(i)).sum().item<double>();
+    progress.update(i + 1);
+  }
+  return total / static_cast<double>(batches.size());
+}
+
 }  // namespace
 
 bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
@@ -118,11 +159,13 @@ bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
 }
 
 std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log) {
-  if (o.epochs < 1 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || o.hidden_dim < 1 ||
+  if (o.epochs < 0 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || o.hidden_dim < 1 ||
       !(o.lr > 0) || o.threads < 1) {
     throw std::invalid_argument(
-        "epochs, batch size, test frequency, sizes, lr and threads must be positive");
+        "epochs must be >= 0; batch size, test frequency, sizes, lr and threads positive");
   }
+  for (int64_t k : o.eval_iwae)
+    if (k < 1) throw std::invalid_argument(fmt::format("eval_iwae: K must be >= 1, got {}", k));
   if (o.elbo != "trace" && o.elbo != "meanfield")
     throw std::invalid_argument(fmt::format("elbo must be trace or meanfield, got '{}'", o.elbo));
   const torch::Device device(o.device);
@@ -174,6 +217,9 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     restore_checkpoint(c, checkpoint_path, store, svi.optimizer(), device);
     first_epoch = c.epoch + 1;
     fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
+    if (c.epoch >= o.epochs)
+      fmt::print(log, "the checkpoint has {} epochs (--epochs {}): nothing to train\n", c.epoch,
+                 o.epochs);
   } else if (o.resume) {
     fmt::print(log, "no checkpoint at {}: starting from scratch\n", checkpoint_path);
   }
@@ -212,8 +258,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     log.flush();
     history.push_back(metrics);
 
-    const Json metrics_json{{"options", to_json(o)}, {"epochs", to_json(history)}};
-    write_text_atomically(o.out_dir + "/metrics.json", metrics_json.dump(2) + "\n");
+    write_metrics(o, history, {});
     write_elbo_plot(o.out_dir + "/elbo.png", history);
     Checkpoint checkpoint;
     checkpoint.epoch = epoch;
@@ -221,6 +266,22 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     checkpoint.hidden_dim = o.hidden_dim;
     checkpoint.metrics = to_json(history);
     save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
+  }
+
+  std::vector<IwaeMetrics> evaluations;
+  for (int64_t k : o.eval_iwae) {
+    IwaeMetrics metrics;
+    metrics.epoch = history.empty() ? 0 : history.back().epoch;
+    metrics.num_samples = k;
+    const auto start = Clock::now();
+    metrics.log_likelihood =
+        test_log_likelihood(vae, load_mnist(o.data_dir, /*train=*/false), k, o, device);
+    metrics.seconds = seconds_since(start);
+    fmt::print(log, "[iwae K={}]  average test log p(x) estimate: {:.4f} ({:.1f} s)\n", k,
+               metrics.log_likelihood, metrics.seconds);
+    log.flush();
+    evaluations.push_back(metrics);
+    write_metrics(o, history, evaluations);
   }
   return history;
 }

@@ -26,6 +26,9 @@ struct TrainingOptions {
   bool resume = false;
   bool validate = false;  ///< distribution argument checks (a host sync each): off for speed
   bool progress = true;   ///< a progress bar on stderr when it is a terminal
+  /// After training, the test set's importance-weighted estimate of log p(x) per image with
+  /// each of these numbers of samples per image (IWAE bound).
+  std::vector<int64_t> eval_iwae;
 };
 
 /// One epoch's figures, as written to metrics.json.
@@ -37,13 +40,23 @@ struct EpochMetrics {
   double test_seconds = 0;
 };
 
+/// One importance-weighted evaluation of the test set, as written to metrics.json.
+struct IwaeMetrics {
+  int64_t epoch = 0;          ///< epochs the evaluated model was trained for
+  int64_t num_samples = 0;    ///< K
+  double log_likelihood = 0;  ///< the average over the test set of each image's bound
+  double seconds = 0;
+};
+
 /// Whether `epoch` (1-based) evaluates the test set: the first, every `test_frequency`-th and
 /// the last epoch.
 bool is_test_epoch(int64_t epoch, const TrainingOptions& options);
 
-/// Trains (or, with `resume`, continues training) and returns every epoch's metrics. Writes to
-/// `out_dir`: metrics.json, elbo.png, samples_epoch_NNN.png and reconstructions_epoch_NNN.png at
-/// test epochs, and checkpoint.pt after every epoch. Prints the per-epoch lines to `log`.
+/// Trains up to `epochs` in all (with `resume`, continuing from the checkpoint; one that has
+/// them already trains no more) and returns every epoch's metrics. Writes to `out_dir`:
+/// metrics.json, elbo.png, samples_epoch_NNN.png and reconstructions_epoch_NNN.png at test
+/// epochs, and checkpoint.pt after every epoch. Then evaluates `eval_iwae` and adds the results
+/// to metrics.json ("iwae"). Prints the per-epoch and evaluation lines to `log`.
 std::vector<EpochMetrics> train_vae(const TrainingOptions& options, std::ostream& log);
 
 }  // namespace ppl::examples

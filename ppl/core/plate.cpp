@@ -135,7 +135,10 @@ void plate::process_message(Message& msg) {
   msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame_);
   if (frame_.size != frame_.full_size && frame_.size > 0)
     msg.scale *= static_cast<double>(frame_.full_size) / static_cast<double>(frame_.size);
-  if (msg.type == MessageType::sample && !msg.done) broadcast_to_plates(msg);
+  // An inner plate's subsample indices are not batched: every slice of this plate (say,
+  // vectorized particles) sees the same subsample.
+  if (msg.type == MessageType::sample && !msg.done && !msg.infer.count("_subsample"))
+    broadcast_to_plates(msg);
 }
 
 struct plate_range::iterator::Scope : Messenger {
