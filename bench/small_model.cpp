@@ -1,8 +1,10 @@
 // A small model, where ppl's per-step overhead dominates: Bayesian regression with an
-// interaction (5 latent sites, 170 observations), SVI + Trace_ELBO + Adam(0.05).
+// interaction (5 latent sites, 170 observations), SVI + Trace_ELBO + Adam(0.05). Then the same
+// model with K = 10 and 100 particles, drawn by the sequential loop and vectorized in one pass
+// (ELBOOptions::vectorize_particles), in interleaved blocks.
 //
-// Prints one JSON object to stdout (median µs per step, fitted vs true coefficients); progress
-// goes to stderr.
+// Prints one JSON object to stdout (median µs per step, fitted vs true coefficients, the
+// particle timings); progress goes to stderr.
 #include <models/bayesian_regression.h>
 #include <ppl/ppl.h>
 
@@ -13,8 +15,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,7 +30,10 @@ struct Options {
   int threads = 1;
   int warmup = 500;
   int steps = 2000;
-  int seed = 0;  ///< of the synthetic data
+  int seed = 0;                     ///< of the synthetic data
+  int particle_warmup = 20;         ///< untimed steps per particle count and mode
+  int particle_blocks = 8;          ///< blocks per particle count and mode, interleaved
+  int particle_block_steps = 2000;  ///< particles per block: steps = this / K
 };
 
 Options parse(int argc, char** argv) {
@@ -35,8 +42,80 @@ Options parse(int argc, char** argv) {
                                 {{"--threads", &o.threads},
                                  {"--warmup", &o.warmup},
                                  {"--steps", &o.steps},
-                                 {"--seed", &o.seed}});
+                                 {"--seed", &o.seed},
+                                 {"--particle-warmup", &o.particle_warmup},
+                                 {"--particle-blocks", &o.particle_blocks},
+                                 {"--particle-block-steps", &o.particle_block_steps}});
   return o;
+}
+
+/// SVI steps with K particles, sequential and vectorized, each with its own param store.
+struct ParticleCase {
+  int64_t k;
+  bool vectorize;
+  ppl::ParamStore store;
+  std::function<double()> step;
+  std::vector<double> times_us;
+  double loss = 0;
+};
+
+/// Median µs per step of the sequential loop and of the vectorized pass for K = 10 and 100, in
+/// blocks interleaved across K and mode.
+nlohmann::json particles_bench(const Options& o, const torch::Tensor& x1, const torch::Tensor& x2,
+                               const torch::Tensor& y) {
+  std::vector<std::unique_ptr<ParticleCase>> cases;
+  for (int64_t k : {10, 100}) {
+    for (bool vectorize : {false, true}) {
+      auto c = std::make_unique<ParticleCase>();
+      c->k = k;
+      c->vectorize = vectorize;
+      ppl::infer::SVI svi(
+          ppl::models::bayesian_regression_model, ppl::models::bayesian_regression_guide,
+          ppl::optim::Adam(0.05),
+          ppl::infer::Trace_ELBO(
+              ppl::infer::ELBOOptions().num_particles(k).max_plate_nesting(1).vectorize_particles(
+                  vectorize)));
+      c->step = [svi, &x1, &x2, &y]() mutable { return svi.step(x1, x2, y); };
+      cases.push_back(std::move(c));
+    }
+  }
+  auto run = [](ParticleCase& c, int steps, bool timed) {
+    ppl::ParamStoreScope scope(c.store);
+    for (int i = 0; i < steps; ++i) {
+      const auto start = Clock::now();
+      c.loss = c.step();
+      const std::chrono::duration<double, std::micro> elapsed = Clock::now() - start;
+      if (timed) c.times_us.push_back(elapsed.count());
+    }
+  };
+  for (auto& c : cases) run(*c, o.particle_warmup, false);
+  for (int block = 0; block < o.particle_blocks; ++block)
+    for (auto& c : cases)
+      run(*c, std::max<int>(1, o.particle_block_steps / static_cast<int>(c->k)), true);
+
+  nlohmann::json by_k = nlohmann::json::array();
+  for (size_t i = 0; i + 1 < cases.size(); i += 2) {
+    const ParticleCase &sequential = *cases[i], &vectorized = *cases[i + 1];
+    const double sequential_us = ppl::bench::median(sequential.times_us);
+    const double vectorized_us = ppl::bench::median(vectorized.times_us);
+    std::cerr << "small_model particles K=" << sequential.k << ": sequential " << sequential_us
+              << " us/step, vectorized " << vectorized_us << " us/step, ratio "
+              << vectorized_us / sequential_us << "\n";
+    by_k.push_back({{"k", sequential.k},
+                    {"sequential_median_us_per_step", sequential_us},
+                    {"vectorized_median_us_per_step", vectorized_us},
+                    {"ratio_vectorized_to_sequential", vectorized_us / sequential_us},
+                    {"timed_steps_per_mode", sequential.times_us.size()},
+                    {"sequential_final_loss", sequential.loss},
+                    {"vectorized_final_loss", vectorized.loss}});
+  }
+  return {{"model",
+           "the Bayesian regression above, Trace_ELBO with num_particles K, "
+           "max_plate_nesting 1, Adam lr 0.05"},
+          {"warmup_steps", o.particle_warmup},
+          {"blocks", o.particle_blocks},
+          {"particles_per_block", o.particle_block_steps},
+          {"by_k", by_k}};
 }
 
 }  // namespace
@@ -121,7 +200,8 @@ int main(int argc, char** argv) {
       {"final_loss", loss},
       {"coefficients", coefficients},
       {"tolerance", "|fit - true| < 4 * least-squares standard error + 0.05"},
-      {"coefficients_match", all_match}};
+      {"coefficients_match", all_match},
+      {"particles", particles_bench(o, x1, x2, y)}};
   std::cout << out.dump(2) << std::endl;
   return 0;
 }

@@ -251,3 +251,127 @@ TEST_CASE("a param-only trace records param sites and nothing else") {
   };
   CHECK(names(h::trace(model, /*param_only=*/true).get_trace()) == std::vector<std::string>{"loc"});
 }
+
+namespace {
+
+/// Adds a vectorized plate frame to each site without broadcasting (a plate's bookkeeping half).
+struct FrameOnly : ppl::Messenger {
+  explicit FrameOnly(ppl::PlateFrame frame) : frame(std::move(frame)) { enter(); }
+  void process_message(ppl::Message& msg) override {
+    msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame);
+  }
+  ppl::PlateFrame frame;
+};
+
+}  // namespace
+
+TEST_CASE("broadcast expands distributions to the plate frames recorded inside it") {
+  auto model = [](int64_t rows) {
+    FrameOnly frame(ppl::PlateFrame{"rows", -2, rows, rows, 0});
+    ppl::sample("x", Normal(torch::zeros({1, 3}), 1.0));
+  };
+  auto unbroadcast = h::trace(model).get_trace(2);
+  CHECK(unbroadcast.at("x").fn->batch_shape() == ppl::dist::Shape{1, 3});
+  auto broadcast = h::trace(h::broadcast(model)).get_trace(2);
+  CHECK(broadcast.at("x").fn->batch_shape() == ppl::dist::Shape{2, 3});
+  CHECK(broadcast.at("x").value.sizes() == torch::IntArrayRef({2, 3}));
+  // Scoped form; a site with its value final (replayed) keeps its distribution.
+  {
+    h::TraceMessenger tracer;
+    h::BroadcastMessenger broadcaster;
+    h::ReplayMessenger replay(broadcast);
+    model(2);
+    CHECK(tracer.trace().at("x").fn->batch_shape() == ppl::dist::Shape{1, 3});
+  }
+  auto cols = [] {
+    FrameOnly frame(ppl::PlateFrame{"cols", -1, 4, 4, 0});
+    ppl::sample("x", Normal(torch::zeros({1, 3}), 1.0));
+  };
+  CHECK_THROWS_WITH_AS(h::broadcast(cols)(),
+                       doctest::Contains("shape mismatch inside plate('cols') at site 'x' dim -1: "
+                                         "plate size 4 but the distribution's batch_shape (1, 3) "
+                                         "has 3"),
+                       std::invalid_argument);
+}
+
+TEST_CASE("infer_config merges config_fn(site) into the infer dict of sample and param sites") {
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  auto model = [] {
+    auto loc = ppl::param("loc", scalar(0.0));
+    ppl::sample("a", Normal(loc, 1.0), {}, {{"kept", true}, {"replaced", int64_t{1}}});
+    ppl::sample("y", Normal(loc, 1.0), scalar(1.0));
+  };
+  auto config = [](const ppl::Message& msg) {
+    ppl::InferDict infer{{"site", msg.name}, {"replaced", int64_t{2}}};
+    if (msg.is_observed) infer["observed"] = true;
+    return infer;
+  };
+  auto trace = h::trace(h::infer_config(model, config)).get_trace();
+  const auto& a = trace.at("a").infer;
+  CHECK(std::get<bool>(a.at("kept")));
+  CHECK(std::get<int64_t>(a.at("replaced")) == 2);
+  CHECK(std::get<std::string>(a.at("site")) == "a");
+  CHECK_FALSE(a.count("observed"));
+  CHECK(std::get<bool>(trace.at("y").infer.at("observed")));
+  CHECK(std::get<std::string>(trace.at("loc").infer.at("site")) == "loc");
+  {
+    h::TraceMessenger tracer;
+    h::InferConfigMessenger configured([](const ppl::Message&) {
+      return ppl::InferDict{{"is_auxiliary", true}};
+    });
+    model();
+    CHECK_FALSE(tracer.trace().at("a").is_latent());
+  }
+  CHECK_THROWS_AS(h::InferConfigMessenger(nullptr), std::invalid_argument);
+}
+
+TEST_CASE("lift turns params into latent sample sites drawn from their priors") {
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  const auto x = torch::tensor({0.5, 1.5, 1.0}, torch::kDouble);
+  // x_i ~ N(loc, 1) with loc a param; lifted with loc ~ N(0, 1), the conjugate Normal model.
+  auto model = [&] {
+    auto loc = ppl::param("loc", scalar(0.0));
+    ppl::plate data("data", 3);
+    ppl::sample("x", Normal(loc, 1.0), x);
+  };
+  const auto prior = Normal(torch::zeros({1}, torch::kDouble), 1.0);
+  auto trace = h::trace(h::lift(model, prior)).get_trace();
+  const auto& loc = trace.at("loc");
+  CHECK(loc.is_latent());
+  CHECK(loc.fn->name() == "Normal");
+  CHECK(loc.value.sizes() == torch::IntArrayRef({1}));  // the prior's shape, not the init's
+  CHECK_FALSE(store.contains("loc"));
+  const double mu = loc.value.item<double>();
+  double log_joint = normal_log_prob(mu, 0, 1);
+  for (int64_t i = 0; i < 3; ++i) log_joint += normal_log_prob(x[i].item<double>(), mu, 1);
+  CHECK(trace.log_prob_sum().item<double>() == doctest::Approx(log_joint).epsilon(1e-12));
+  auto again = h::trace(h::lift(model, prior)).get_trace();
+  CHECK_FALSE(torch::equal(again.at("loc").value, loc.value));
+
+  // By name: the other params stay params; the same param twice is one draw.
+  torch::Tensor first, second;
+  auto twice = [&] {
+    first = ppl::param("a", scalar(1.0));
+    second = ppl::param("a", scalar(1.0));
+    ppl::param("b", scalar(2.0));
+  };
+  auto by_name =
+      h::trace(h::lift(twice, h::PriorMap{{"a", Normal(scalar(0), 1.0).clone()}})).get_trace();
+  CHECK(names(by_name) == std::vector<std::string>{"a", "b"});
+  CHECK(by_name.at("a").is_latent());
+  CHECK(by_name.at("b").type == ppl::MessageType::param);
+  CHECK(torch::equal(first, second));
+  CHECK(store.contains("b"));
+  CHECK_FALSE(store.contains("a"));
+  // A module's parameters go by their path in the module.
+  torch::nn::Linear net(2, 1);
+  auto with_module = [&] { ppl::module("net", net); };
+  const auto weight_prior = Normal(torch::zeros({1, 2}), 1.0).to_event(2).clone();
+  auto lifted_module =
+      h::trace(h::lift(with_module, h::PriorMap{{"weight", weight_prior}})).get_trace();
+  CHECK(lifted_module.at("net$$$weight").is_latent());
+  CHECK(lifted_module.at("net$$$bias").type == ppl::MessageType::param);
+  CHECK_THROWS_AS(h::LiftMessenger(ppl::dist::DistributionPtr()), std::invalid_argument);
+}

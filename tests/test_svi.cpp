@@ -1,4 +1,5 @@
-// SVI: fitting a conjugate model (Trace_ELBO, TraceMeanField_ELBO), evaluate_loss, lazy params.
+// SVI: fitting a conjugate model (Trace_ELBO, TraceMeanField_ELBO, vectorized particles),
+// evaluate_loss, lazy params.
 #include <doctest/doctest.h>
 #include <ppl/infer/svi.h>
 #include <ppl/infer/trace_elbo.h>
@@ -28,10 +29,20 @@ void guide(const torch::Tensor& x) {
   ppl::sample("mu", Normal(loc, scale));
 }
 
+/// `Base` with 10 particles drawn in one vectorized pass (one plate: max_plate_nesting 1).
+template <class Base>
+struct Vectorized : Base {
+  Vectorized()
+      : Base(ppl::infer::ELBOOptions().num_particles(10).max_plate_nesting(1).vectorize_particles(
+            true)) {}
+};
+
 }  // namespace
 
 TEST_CASE_TEMPLATE("SVI fits the exact posterior of a conjugate Normal model", Loss,
-                   ppl::infer::Trace_ELBO, ppl::infer::TraceMeanField_ELBO) {
+                   ppl::infer::Trace_ELBO, ppl::infer::TraceMeanField_ELBO,
+                   Vectorized<ppl::infer::Trace_ELBO>,
+                   Vectorized<ppl::infer::TraceMeanField_ELBO>) {
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
   ppl::handlers::SeedMessenger seed(0);

@@ -70,8 +70,10 @@ class Subsample : public dist::DistributionBase<Subsample> {
   torch::Device device_;
 };
 
-/// Pyro's BroadcastMessenger: expands the site's distribution to the sizes of its plates.
+}  // namespace
+
 void broadcast_to_plates(Message& msg) {
+  if (msg.type != MessageType::sample || msg.done || msg.infer.count("_subsample")) return;
   const dist::Shape& actual = msg.fn->batch_shape();
   constexpr int64_t kFree = -1;
   dist::Shape target(actual);
@@ -95,8 +97,6 @@ void broadcast_to_plates(Message& msg) {
     if (target[i] == kFree) target[i] = i >= offset ? actual[i - offset] : 1;
   if (target != actual) msg.fn = msg.fn->expand(target);
 }
-
-}  // namespace
 
 plate::plate(std::string name, int64_t size, PlateOptions options) : device_(options.device()) {
   if (size < 0)
@@ -135,10 +135,7 @@ void plate::process_message(Message& msg) {
   msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame_);
   if (frame_.size != frame_.full_size && frame_.size > 0)
     msg.scale *= static_cast<double>(frame_.full_size) / static_cast<double>(frame_.size);
-  // An inner plate's subsample indices are not batched: every slice of this plate (say,
-  // vectorized particles) sees the same subsample.
-  if (msg.type == MessageType::sample && !msg.done && !msg.infer.count("_subsample"))
-    broadcast_to_plates(msg);
+  broadcast_to_plates(msg);
 }
 
 struct plate_range::iterator::Scope : Messenger {

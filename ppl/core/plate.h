@@ -44,6 +44,12 @@ class plate : public Messenger {
   mutable torch::Tensor indices_;  // made on first use when not subsampling
 };
 
+/// Pyro's BroadcastMessenger step: expands the batch shape of a sample site's distribution to
+/// the sizes of the vectorized plates in its `cond_indep_stack` (size-1 and missing dims take the
+/// plate's size; other dims keep theirs). std::invalid_argument naming the site and the plate
+/// when a dim has another size. Leaves param sites, `done` sites and plate subsample sites alone.
+void broadcast_to_plates(Message& msg);
+
 /// A sequential plate: `for (int64_t i : ppl::plate_range("loop", n)) {...}` is Python's
 /// `for i in pyro.plate("loop", n):`. Sites in iteration i get a frame without a dim and with
 /// counter i; they need distinct names. No broadcasting happens.

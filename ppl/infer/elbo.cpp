@@ -1,11 +1,13 @@
 #include "ppl/infer/elbo.h"
 
+#include "ppl/core/plate.h"
 #include "ppl/core/validation.h"
 #include "ppl/handlers/replay.h"
 #include "ppl/handlers/trace.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -52,6 +54,19 @@ ELBO::ELBO(ELBOOptions options) : options_(options) {
   if (options.max_plate_nesting() < 0)
     throw std::invalid_argument(
         fmt::format("ELBO: max_plate_nesting must be >= 0, got {}", options.max_plate_nesting()));
+  if (options.vectorize_particles() && options.max_plate_nesting() == kUnlimitedPlateNesting)
+    throw std::invalid_argument(
+        "ELBO: vectorize_particles needs a finite max_plate_nesting (the most plates any site of "
+        "the model or guide is in; the particle plate goes left of them), got none");
+}
+
+const Program& ELBO::particle_program(const Program& program, Program& wrapper) const {
+  if (!vectorized()) return program;
+  wrapper = [&program, size = num_particles(), dim = -options_.max_plate_nesting() - 1] {
+    plate particles(kParticlePlate, size, dim);
+    program();
+  };
+  return wrapper;
 }
 
 double ELBO::loss(const Program& model, const Program& guide) {
@@ -118,10 +133,17 @@ void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_ne
     expected[k] = frame.size;
   }
   if (static_cast<int64_t>(expected.size()) > max_plate_nesting) {
+    // Inside the particle plate the limit counts it; the user's option does not.
+    const bool particles =
+        std::any_of(site.cond_indep_stack.begin(), site.cond_indep_stack.end(),
+                    [](const PlateFrame& frame) { return frame.name == kParticlePlate; });
+    const int64_t extra = particles ? 1 : 0;
     throw std::runtime_error(fmt::format(
         "sample site '{}': plate stack overflow: its plates reach dim -{} but max_plate_nesting "
-        "is {}; increase max_plate_nesting to at least {}\n{}",
-        site.name, expected.size(), max_plate_nesting, expected.size(), trace.format_shapes()));
+        "is {}{}; increase max_plate_nesting to at least {}\n{}",
+        site.name, expected.size(), max_plate_nesting - extra,
+        particles ? " (plus 1 for the particle plate)" : "", expected.size() - extra,
+        trace.format_shapes()));
   }
   const auto actual = site.log_prob.sizes();
   const size_t checked =

@@ -37,7 +37,16 @@ struct ELBOOptions {
   /// `max_plate_nesting`: log-prob dims further left are not checked against plates, and a
   /// site inside more plates is an error.
   TORCH_ARG(int64_t, max_plate_nesting) = kUnlimitedPlateNesting;
+  /// Draws the `num_particles` particles in one pass instead of a loop: model and guide run
+  /// inside an outer plate "num_particles_vectorized" of size num_particles at dim
+  /// -(max_plate_nesting + 1), so every site gains a leading particle dim (Pyro's
+  /// `vectorize_particles`). Needs a finite `max_plate_nesting` and a model and guide whose
+  /// tensors broadcast over dims left of their plates. No effect when num_particles is 1.
+  TORCH_ARG(bool, vectorize_particles) = false;
 };
+
+/// The name of the outer plate that vectorizes the particles.
+inline constexpr const char* kParticlePlate = "num_particles_vectorized";
 
 class ELBO {
  public:
@@ -65,6 +74,20 @@ class ELBO {
   template <class Model, class Guide, class... Args>
   double loss(Model& model, Guide& guide, Args&... args) {
     return loss(bind_program(model, args...), bind_program(guide, args...));
+  }
+
+ protected:
+  /// Whether the particles run as one pass through the particle plate.
+  bool vectorized() const { return options_.vectorize_particles() && num_particles() > 1; }
+  /// Traces per estimate: 1 when vectorized, else num_particles.
+  int64_t num_passes() const { return vectorized() ? 1 : num_particles(); }
+  /// `program` as an estimate runs it: itself, or when vectorized a wrapper (kept in `wrapper`)
+  /// that runs it inside the particle plate.
+  const Program& particle_program(const Program& program, Program& wrapper) const;
+  /// The plate nesting that sites are checked against: max_plate_nesting, plus the particle
+  /// plate when vectorized.
+  int64_t checked_plate_nesting() const {
+    return options_.max_plate_nesting() + (vectorized() ? 1 : 0);
   }
 
  private:

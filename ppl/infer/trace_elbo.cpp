@@ -73,8 +73,11 @@ double Trace_ELBO::loss(const Program& model, const Program& guide) {
   torch::NoGradGuard no_grad;
   torch::Tensor elbo;
   std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
-  for (int64_t i = 0; i < num_particles(); ++i) {
-    auto traces = get_importance_traces(model, guide, options().max_plate_nesting());
+  Program model_wrapper, guide_wrapper;
+  const Program& particle_model = particle_program(model, model_wrapper);
+  const Program& particle_guide = particle_program(guide, guide_wrapper);
+  for (int64_t i = 0; i < num_passes(); ++i) {
+    auto traces = get_importance_traces(particle_model, particle_guide, checked_plate_nesting());
     auto particle = traces.model.log_prob_sum() - traces.guide.log_prob_sum();
     elbo = elbo.defined() ? elbo + particle : particle;
     particles.push_back(std::move(traces));
@@ -86,9 +89,14 @@ torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Progra
                                               std::vector<TracePair>* particles) {
   // ELBO = sum(model terms) - sum(reparameterized guide terms) - sum(other guide terms). The
   // surrogate whose gradient is unbiased replaces the other guide terms by score-function terms.
+  // Vectorized, one pass holds every particle: its sums over all dims add the particles up,
+  // and the particle plate keeps each particle's score-function terms to its own log-ratio.
   std::vector<torch::Tensor> model_terms, reparameterized_terms, other_guide_terms, score_terms;
-  for (int64_t i = 0; i < num_particles(); ++i) {
-    auto traces = get_importance_traces(model, guide, options().max_plate_nesting());
+  Program model_wrapper, guide_wrapper;
+  const Program& particle_model = particle_program(model, model_wrapper);
+  const Program& particle_guide = particle_program(guide, guide_wrapper);
+  for (int64_t i = 0; i < num_passes(); ++i) {
+    auto traces = get_importance_traces(particle_model, particle_guide, checked_plate_nesting());
     for (const Site& site : traces.model.sites())
       if (site.is_sample()) model_terms.push_back(site.log_prob_sum);
     std::optional<DownstreamLogRatio> log_ratio;

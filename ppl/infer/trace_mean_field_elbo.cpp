@@ -14,8 +14,11 @@ torch::Tensor TraceMeanField_ELBO::differentiable_loss(const Program& model, con
                                                        std::vector<TracePair>* particles) {
   const bool pathwise = torch::GradMode::is_enabled();
   std::vector<torch::Tensor> terms;
-  for (int64_t i = 0; i < num_particles(); ++i) {
-    TracePair traces = get_traces(model, guide);
+  Program model_wrapper, guide_wrapper;
+  const Program& particle_model = particle_program(model, model_wrapper);
+  const Program& particle_guide = particle_program(guide, guide_wrapper);
+  for (int64_t i = 0; i < num_passes(); ++i) {
+    TracePair traces = get_traces(particle_model, particle_guide);
     std::unordered_set<std::string> analytic;  // latents whose term is -KL
     for (const Site& guide_site : traces.guide.sites()) {
       if (!guide_site.is_sample() || guide_site.is_observed || guide_site.infer.count("_subsample"))
@@ -38,7 +41,7 @@ torch::Tensor TraceMeanField_ELBO::differentiable_loss(const Program& model, con
     const SiteFilter monte_carlo = [&](const Site& site) { return !analytic.count(site.name); };
     terms.push_back(traces.model.log_prob_sum(monte_carlo) -
                     traces.guide.log_prob_sum(monte_carlo));
-    check_site_shapes(traces, options().max_plate_nesting());
+    check_site_shapes(traces, checked_plate_nesting());
     if (particles) particles->push_back(std::move(traces));
   }
   return sum_scalars(terms) * (-1.0 / static_cast<double>(num_particles()));
