@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <torch/torch.h>
+#include "tests/support.h"
 
 #include "ppl/distributions/bernoulli.h"
 #include "ppl/distributions/categorical.h"
@@ -17,6 +18,8 @@
 #include <string>
 
 namespace dist = ppl::dist;
+
+using ppl::testing::contains;
 
 namespace {
 
@@ -42,10 +45,6 @@ std::string invalid_argument_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 /// Sets the global validation switch for a scope.

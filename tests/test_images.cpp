@@ -1,6 +1,7 @@
 // PNG writing/reading, image grids, the bitmap font and line plots used by the examples.
 #include <doctest/doctest.h>
 #include <torch/torch.h>
+#include "tests/support.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -16,19 +17,9 @@
 namespace fs = std::filesystem;
 using namespace ppl::examples;
 
-namespace {
+using ppl::testing::TempDir;
 
-/// A fresh directory under the system temp directory, removed with its contents on scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string name = (fs::temp_directory_path() / "ppl_test_images_XXXXXX").string();
-    REQUIRE(::mkdtemp(name.data()) != nullptr);
-    path = name;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+namespace {
 
 Image pattern_image(int64_t width, int64_t height, int64_t channels) {
   Image image(width, height, channels);
@@ -59,7 +50,7 @@ TEST_CASE("write_png and read_png round-trip gray and RGB images exactly") {
   for (int64_t channels : {1, 3}) {
     CAPTURE(channels);
     const Image image = pattern_image(37, 23, channels);
-    const std::string path = dir.file("image" + std::to_string(channels) + ".png");
+    const std::string path = dir / ("image" + std::to_string(channels) + ".png");
     write_png(path, image);
 
     std::ifstream file(path, std::ios::binary);
@@ -78,7 +69,7 @@ TEST_CASE("write_png and read_png round-trip gray and RGB images exactly") {
 
 TEST_CASE("write_png replaces an existing file") {
   TempDir dir;
-  const std::string path = dir.file("image.png");
+  const std::string path = dir / "image.png";
   write_png(path, Image(4, 4, 1, 10));
   write_png(path, Image(5, 3, 3, 200));
   const Image back = read_png(path);
@@ -90,20 +81,20 @@ TEST_CASE("write_png replaces an existing file") {
 
 TEST_CASE("write_png failures throw std::runtime_error naming the path and leave no temp file") {
   TempDir dir;
-  const std::string missing_dir = dir.file("no_such_dir/image.png");
+  const std::string missing_dir = dir / "no_such_dir/image.png";
   CHECK_THROWS_WITH_AS(write_png(missing_dir, Image(2, 2, 1)),
                        doctest::Contains(missing_dir.c_str()), std::runtime_error);
 
   // The temporary file is created, then the rename onto a directory fails: it must be removed.
-  const std::string directory = dir.file("a_directory");
+  const std::string directory = dir / "a_directory";
   fs::create_directory(directory);
   CHECK_THROWS_WITH_AS(write_png(directory, Image(2, 2, 3)), doctest::Contains(directory.c_str()),
                        std::runtime_error);
   CHECK(entry_count(dir.path) == 1);
   CHECK(entry_count(directory) == 0);
 
-  CHECK_THROWS_AS(write_png(dir.file("bad.png"), Image()), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(read_png(dir.file("absent.png")), doctest::Contains("absent.png"),
+  CHECK_THROWS_AS(write_png(dir / "bad.png", Image()), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(read_png(dir / "absent.png"), doctest::Contains("absent.png"),
                        std::runtime_error);
 }
 
@@ -160,7 +151,7 @@ TEST_CASE("make_grid places image k at row k / nrow, column k % nrow with paddin
 
 TEST_CASE("save_image_grid writes a gray PNG of the grid") {
   TempDir dir;
-  const std::string path = dir.file("grid.png");
+  const std::string path = dir / "grid.png";
   save_image_grid(path, torch::rand({10, 784}), 5);
   const Image image = read_png(path);
   CHECK(image.width == 5 * 30 + 2);
@@ -295,8 +286,8 @@ TEST_CASE("line_plot edge cases") {
   }
   SUBCASE("save_line_plot writes an RGB PNG of the requested size") {
     TempDir dir;
-    save_line_plot(dir.file("plot.png"), {{"s", {0, 1}, {0, 1}, series_color(0)}}, options);
-    const Image image = read_png(dir.file("plot.png"));
+    save_line_plot(dir / "plot.png", {{"s", {0, 1}, {0, 1}, series_color(0)}}, options);
+    const Image image = read_png(dir / "plot.png");
     CHECK(image.width == 640);
     CHECK(image.height == 480);
     CHECK(image.channels == 3);

@@ -28,25 +28,10 @@ using ppl::examples::MnistBatches;
 using ppl::examples::MnistSplit;
 using ppl::examples::read_idx_images;
 using ppl::examples::read_idx_labels;
+using ppl::testing::contains;
+using ppl::testing::TempDir;
 
 namespace {
-
-/// A fresh directory under the system temp directory, removed with its contents at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("ppl_test_mnist_data_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 using Bytes = std::string;
 
@@ -122,10 +107,6 @@ std::string error_of(const std::function<void()>& read) {
   }
   FAIL("no std::runtime_error thrown");
   return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 /// The expected tensor for image_payload(count, rows, cols).

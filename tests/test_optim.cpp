@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 #include <torch/torch.h>
+#include "tests/support.h"
 
 #include <unistd.h>
 #include <cmath>
@@ -15,6 +16,10 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+
+using ppl::testing::contains;
+using ppl::testing::TempDir;
+using ppl::testing::what_of;
 
 namespace {
 
@@ -85,35 +90,6 @@ void check_same(const std::vector<torch::Tensor>& ours, const std::vector<torch:
   }
   // The runs must have moved, or the comparison says nothing.
   CHECK_FALSE(close(ours.front(), ours.back()));
-}
-
-// A temporary directory removed with everything in it at scope exit.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("ppl_test_optim_" + std::to_string(::getpid()) + "_" + std::to_string(count()++))) {
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  static int& count() {
-    static int n = 0;
-    return n;
-  }
-};
-
-std::string what_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& error) {
-    return error.what();
-  }
-  return "(nothing thrown)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -429,7 +405,7 @@ TEST_CASE("state: get_state/set_state and save/load continue exactly") {
 
   // D loads it from a file.
   TempDir dir;
-  const auto path = dir.file("adam.pt");
+  const auto path = dir / "adam.pt";
   a.save(path);
   ppl::optim::Adam d(options);
   d.load(path);
@@ -462,7 +438,7 @@ TEST_CASE("every optimizer continues exactly after save and load") {
     CAPTURE(original->type_name());
     auto x = initial_param();
     trajectory(*original, x, 4);
-    const auto path = dir.file(std::string(original->type_name()) + ".pt");
+    const auto path = dir / (std::string(original->type_name()) + ".pt");
     original->save(path);
     auto restored = make();
     restored->load(path);
@@ -482,23 +458,23 @@ TEST_CASE("state errors name the file, the parameter and what mismatched") {
   ppl::optim::Adam a(ppl::optim::AdamOptions(0.05));
   auto x = initial_param();
   trajectory(a, x, 3);
-  const auto path = dir.file("adam.pt");
+  const auto path = dir / "adam.pt";
   a.save(path);
   const auto bytes = ppl::read_file(path);
 
   SUBCASE("truncated, garbage, empty or missing files") {
-    const auto truncated = dir.file("truncated.pt");
+    const auto truncated = dir / "truncated.pt";
     ppl::write_file_atomically(truncated,
                                std::vector<char>(bytes.begin(), bytes.begin() + bytes.size() / 2));
-    const auto garbage = dir.file("garbage.pt");
+    const auto garbage = dir / "garbage.pt";
     std::vector<char> noise(bytes.size());
     for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 7919 + 13) % 251);
     ppl::write_file_atomically(garbage, noise);
-    const auto empty = dir.file("empty.pt");
+    const auto empty = dir / "empty.pt";
     ppl::write_file_atomically(empty, {});
-    const auto other = dir.file("tensor.pt");  // a valid pickle, but not ours
+    const auto other = dir / "tensor.pt";  // a valid pickle, but not ours
     ppl::write_file_atomically(other, torch::pickle_save(torch::ones({3})));
-    for (const auto& file : {truncated, garbage, empty, other, dir.file("missing.pt")}) {
+    for (const auto& file : {truncated, garbage, empty, other, dir / "missing.pt"}) {
       CAPTURE(file);
       ppl::optim::Adam b;
       const std::string message = what_of([&] { b.load(file); });
@@ -586,7 +562,7 @@ TEST_CASE("state follows the parameter's dtype and device") {
     return;
   }
   TempDir dir;
-  const auto path = dir.file("adam.pt");
+  const auto path = dir / "adam.pt";
   a.save(path);
   ppl::optim::Adam c(ppl::optim::AdamOptions(0.05));
   c.load(path);
