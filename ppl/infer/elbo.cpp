@@ -62,11 +62,15 @@ ELBO::ELBO(ELBOOptions options) : options_(options) {
 
 const Program& ELBO::particle_program(const Program& program, Program& wrapper) const {
   if (!vectorized()) return program;
-  wrapper = [&program, size = num_particles(), dim = -options_.max_plate_nesting() - 1] {
+  wrapper = in_particle_plate(program, num_particles(), options_.max_plate_nesting());
+  return wrapper;
+}
+
+Program in_particle_plate(const Program& program, int64_t size, int64_t max_plate_nesting) {
+  return [&program, size, dim = -max_plate_nesting - 1] {
     plate particles(kParticlePlate, size, dim);
     program();
   };
-  return wrapper;
 }
 
 double ELBO::loss(const Program& model, const Program& guide) {

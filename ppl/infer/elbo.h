@@ -94,6 +94,10 @@ class ELBO {
   ELBOOptions options_;
 };
 
+/// `program` run inside the plate kParticlePlate of `size` at dim -(max_plate_nesting + 1), so
+/// that every site gains a particle dim left of its plates. Captures `program` by reference.
+Program in_particle_plate(const Program& program, int64_t size, int64_t max_plate_nesting);
+
 /// Runs the guide and the model replayed against it; when validation is on (see
 /// `enable_validation`), checks that their sites match (`check_model_guide_match`). Computes
 /// no log-prob.

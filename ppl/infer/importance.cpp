@@ -1,6 +1,5 @@
 #include "ppl/infer/importance.h"
 
-#include "ppl/core/plate.h"
 #include "ppl/handlers/block.h"
 
 #include <fmt/format.h>
@@ -53,13 +52,9 @@ void add_log_probs(const Trace& trace, double sign, torch::Tensor& total) {
 /// -(nesting + 1), shaped (num_samples, ...nesting plate dims).
 torch::Tensor vectorized_log_weights(const Program& model, const Program& guide,
                                      int64_t num_samples, int64_t nesting) {
-  const auto vectorize = [&](const Program& program) -> Program {
-    return [&program, num_samples, nesting] {
-      plate particles("num_particles_vectorized", num_samples, -(nesting + 1));
-      program();
-    };
-  };
-  const TracePair traces = get_importance_traces(vectorize(model), vectorize(guide), nesting + 1);
+  const TracePair traces =
+      get_importance_traces(in_particle_plate(model, num_samples, nesting),
+                            in_particle_plate(guide, num_samples, nesting), nesting + 1);
   torch::Tensor total;
   add_log_probs(traces.model, 1.0, total);
   add_log_probs(traces.guide, -1.0, total);
