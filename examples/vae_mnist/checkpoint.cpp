@@ -1,7 +1,8 @@
 #include "examples/vae_mnist/checkpoint.h"
 
+#include <ppl/distributions/distribution.h>
+
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <stdexcept>
 #include <utility>
@@ -30,9 +31,9 @@ void check_same_params(const ParamStore& saved, const ParamStore& store,
     const auto saved_shape = saved.unconstrained(name).sizes(),
                model_shape = store.unconstrained(name).sizes();
     if (!saved_shape.equals(model_shape))
-      throw std::runtime_error(fmt::format("{}: param '{}' has shape ({}), the model expects ({})",
-                                           source, name, fmt::join(saved_shape, ", "),
-                                           fmt::join(model_shape, ", ")));
+      throw std::runtime_error(fmt::format("{}: param '{}' has shape {}, the model expects {}",
+                                           source, name, dist::shape_str(saved_shape),
+                                           dist::shape_str(model_shape)));
     const auto saved_constraint = saved.constraint(name)->to_string(),
                model_constraint = store.constraint(name)->to_string();
     if (saved_constraint != model_constraint)
@@ -53,10 +54,10 @@ torch::Tensor generator_state(const Checkpoint& checkpoint, const std::string& n
   const torch::Tensor current = generator_of(device).get_state();
   if (state.scalar_type() != current.scalar_type() || !state.sizes().equals(current.sizes()))
     throw std::runtime_error(fmt::format(
-        "{}: '{}' is not a random generator state (expected {} of shape ({}), found {} of shape "
-        "({}))",
-        source, name, c10::toString(current.scalar_type()), fmt::join(current.sizes(), ", "),
-        c10::toString(state.scalar_type()), fmt::join(state.sizes(), ", ")));
+        "{}: '{}' is not a random generator state (expected {} of shape {}, found {} of shape "
+        "{})",
+        source, name, c10::toString(current.scalar_type()), dist::shape_str(current.sizes()),
+        c10::toString(state.scalar_type()), dist::shape_str(state.sizes())));
   return state;
 }
 

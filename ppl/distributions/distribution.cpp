@@ -25,14 +25,9 @@ FloatInfo finfo_of() {
 // " (at index 3)" or " (at index (0, 3))" for the first false element of `ok`, with the value of
 // `value` there when `value` broadcasts to `ok`: "found -1 (at index 3)".
 std::string first_violation(const torch::Tensor& value, const torch::Tensor& ok) {
-  const auto flat = ok.logical_not().reshape(-1).nonzero();
-  if (flat.numel() == 0) return "found an invalid value";
-  int64_t offset = flat[0][0].item<int64_t>();
-  std::vector<int64_t> index(ok.dim());
-  for (int64_t d = ok.dim() - 1; d >= 0; --d) {
-    index[d] = offset % ok.size(d);
-    offset /= ok.size(d);
-  }
+  const auto first = first_true_index(ok.logical_not());
+  if (!first) return "found an invalid value";
+  const std::vector<int64_t>& index = *first;
   std::string found = "found an invalid value";
   if (at::is_expandable_to(value.sizes(), ok.sizes())) {
     auto element = value.expand(ok.sizes());
@@ -137,6 +132,18 @@ void Distribution::check_expand(const Shape& batch_shape) const {
 
 std::string shape_str(c10::IntArrayRef shape) {
   return fmt::format("({})", fmt::join(shape, ", "));
+}
+
+std::optional<std::vector<int64_t>> first_true_index(const torch::Tensor& flags) {
+  const auto flat = flags.reshape(-1).nonzero();
+  if (flat.numel() == 0) return std::nullopt;
+  int64_t offset = flat[0][0].item<int64_t>();
+  std::vector<int64_t> index(flags.dim());
+  for (int64_t d = flags.dim() - 1; d >= 0; --d) {
+    index[d] = offset % flags.size(d);
+    offset /= flags.size(d);
+  }
+  return index;
 }
 
 Shape broadcast_shapes(c10::IntArrayRef a, c10::IntArrayRef b, const std::string& what) {

@@ -108,6 +108,8 @@ class DistributionBase : public Distribution {
 
 /// Shape as text: "(3, 4)".
 std::string shape_str(c10::IntArrayRef shape);
+/// The multi-index of the first true element of a boolean tensor, or nullopt when none is.
+std::optional<std::vector<int64_t>> first_true_index(const torch::Tensor& flags);
 /// The broadcast of two shapes, or std::invalid_argument naming `what`.
 Shape broadcast_shapes(c10::IntArrayRef a, c10::IntArrayRef b, const std::string& what);
 

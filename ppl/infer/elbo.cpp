@@ -24,25 +24,9 @@ std::string both_tables(const Trace& model_trace, const Trace& guide_trace) {
                      guide_trace.format_shapes());
 }
 
-/// "(2, 3)": a shape with -1 for "any size".
-std::string shape_tuple(const std::vector<int64_t>& sizes) {
-  return fmt::format("({})", fmt::join(sizes, ", "));
-}
-
 /// A number as users read it: "nan" rather than fmt's "-nan".
 std::string number(double value) {
   return std::isnan(value) ? "nan" : fmt::format("{}", value);
-}
-
-/// The multi-index of the first true element of a boolean tensor that has one.
-std::vector<int64_t> first_true_index(const torch::Tensor& flags) {
-  int64_t offset = flags.reshape(-1).nonzero()[0][0].item<int64_t>();
-  std::vector<int64_t> index(flags.dim());
-  for (int64_t d = flags.dim() - 1; d >= 0; --d) {
-    index[d] = offset % flags.size(d);
-    offset /= flags.size(d);
-  }
-  return index;
 }
 
 }  // namespace
@@ -165,7 +149,7 @@ void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_ne
         "sample site '{}': invalid log_prob shape: expected {}, found {} (-1: any size; dim {} "
         "is {}). Enclose the batched tensor in a ppl::plate, declare event dims with "
         ".to_event(n), or permute the data dims\n{}",
-        site.name, shape_tuple(expected_shape), shape_tuple(actual_shape),
+        site.name, dist::shape_str(expected_shape), dist::shape_str(actual_shape),
         -static_cast<int64_t>(k) - 1,
         k < expected.size() ? "inside a plate" : "outside every plate, so it must have size 1",
         trace.format_shapes()));
@@ -182,14 +166,14 @@ double check_finite_loss(double loss, const std::vector<TracePair>& particles) {
         const torch::Tensor not_finite = torch::isfinite(site.log_prob.detach()).logical_not();
         const int64_t count = not_finite.sum().item<int64_t>();
         if (count == 0) continue;
-        const auto index = first_true_index(not_finite);
+        const auto index = *dist::first_true_index(not_finite);
         torch::Tensor first = site.log_prob.detach();
         for (int64_t i : index) first = first[i];
         throw std::runtime_error(fmt::format(
             "loss is {}: the log-prob of sample site '{}' in the {} is not finite ({} of {} "
             "entries; {} at index {})\n{} trace:\n{}",
             number(loss), site.name, role, count, site.log_prob.numel(),
-            number(first.item<double>()), shape_tuple(index), role, trace->format_shapes()));
+            number(first.item<double>()), dist::shape_str(index), role, trace->format_shapes()));
       }
     }
   }
