@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "ppl/distributions/constraints.h"
-#include "ppl/distributions/transforms.h"
+#include "ppl/distributions/transforms/biject_to.h"
 
 #include <cmath>
 #include <functional>
