@@ -30,21 +30,30 @@ torch::Tensor Affine::inverse(const torch::Tensor& y) const {
 }
 
 torch::Tensor Affine::log_abs_det_jacobian(const torch::Tensor& x, const torch::Tensor&) const {
-  const auto log_scale =
-      scale_.is_number()
-          ? torch::full_like(x, std::log(std::abs(scale_.number())))
-          : scale_.tensor().abs().log().expand(
-                dist::broadcast_shapes(x.sizes(), scale_.tensor().sizes(), "Affine"));
+  const auto log_scale = scale_.is_number()
+                             ? torch::full_like(x, std::log(std::abs(scale_.number())))
+                             : scale_.tensor().abs().log().expand(dist::broadcast_shapes(
+                                   x.sizes(), scale_.tensor().sizes(), "Affine"));
   return dist::sum_rightmost(log_scale, event_dim_);
 }
 
 constraints::ConstraintPtr Affine::domain() const {
-  return event_dim_ == 0 ? constraints::real : constraints::independent(constraints::real, event_dim_);
+  return event_dim_ == 0 ? constraints::real
+                         : constraints::independent(constraints::real, event_dim_);
 }
 
 int Affine::sign() const {
   if (!scale_.is_number()) return 0;
   return scale_.number() > 0 ? 1 : scale_.number() < 0 ? -1 : 0;
+}
+
+Shape Affine::forward_shape(const Shape& shape) const {
+  Shape result = shape;
+  for (const auto* coefficient : {&loc_, &scale_}) {
+    if (!coefficient->is_number())
+      result = dist::broadcast_shapes(result, coefficient->tensor().sizes(), "Affine");
+  }
+  return result;
 }
 
 bool Affine::equals(const Transform& other) const {

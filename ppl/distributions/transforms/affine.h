@@ -21,6 +21,9 @@ class Affine : public Transform {
   constraints::ConstraintPtr codomain() const override { return domain(); }
   /// The sign of a number scale; 0 for a tensor scale (its sign may vary).
   int sign() const override;
+  /// The broadcast of `shape` with the shapes of loc and scale.
+  Shape forward_shape(const Shape& shape) const override;
+  Shape inverse_shape(const Shape& shape) const override { return forward_shape(shape); }
   bool equals(const Transform& other) const override;
 
  private:

@@ -2,8 +2,13 @@
 
 #include "ppl/distributions/transforms/affine.h"
 #include "ppl/distributions/transforms/compose.h"
+#include "ppl/distributions/transforms/corr_cholesky.h"
 #include "ppl/distributions/transforms/exp.h"
+#include "ppl/distributions/transforms/independent.h"
+#include "ppl/distributions/transforms/lower_cholesky.h"
+#include "ppl/distributions/transforms/positive_definite.h"
 #include "ppl/distributions/transforms/sigmoid.h"
+#include "ppl/distributions/transforms/softmax.h"
 #include "ppl/distributions/transforms/stick_breaking.h"
 
 #include <fmt/format.h>
@@ -40,8 +45,9 @@ TransformPtr between(const Bound& lower_bound, const Bound& upper_bound) {
   const Bound width = lower_bound.is_number() && upper_bound.is_number()
                           ? Bound(upper_bound.number() - lower_bound.number())
                       : lower_bound.is_number() ? Bound(upper_bound.tensor() - lower_bound.number())
-                      : upper_bound.is_number() ? Bound(upper_bound.number() - lower_bound.tensor())
-                                                : Bound(upper_bound.tensor() - lower_bound.tensor());
+                      : upper_bound.is_number()
+                          ? Bound(upper_bound.number() - lower_bound.tensor())
+                          : Bound(upper_bound.tensor() - lower_bound.tensor());
   return std::make_shared<Compose>(
       std::vector<TransformPtr>{sigmoid, std::make_shared<Affine>(lower_bound, width)});
 }
@@ -83,6 +89,30 @@ void add_bijections(Registry& registry) {
   registry.add<HalfOpenInterval>(
       [](const HalfOpenInterval& c) { return between(c.lower_bound(), c.upper_bound()); });
   registry.add<Simplex>([](const Simplex&) { return std::make_shared<StickBreaking>(); });
+  registry.add<constraints::CorrCholesky>([](const constraints::CorrCholesky&) {
+    return std::make_shared<transforms::CorrCholesky>();
+  });
+  // Covers real_vector = independent(real, 1).
+  registry.add<IndependentConstraint>([](const IndependentConstraint& c) {
+    return std::make_shared<IndependentTransform>(biject_to(c.base()),
+                                                  c.reinterpreted_batch_ndims());
+  });
+}
+
+// transform_to's own registrations: maps onto the constraint that are not one-to-one, as
+// PyTorch's transform_to.
+void add_transforms(Registry& registry) {
+  registry.add<Simplex>([](const Simplex&) { return std::make_shared<Softmax>(); });
+  registry.add<constraints::LowerCholesky>([](const constraints::LowerCholesky&) {
+    return std::make_shared<transforms::LowerCholesky>();
+  });
+  registry.add<constraints::PositiveDefinite>([](const constraints::PositiveDefinite&) {
+    return std::make_shared<transforms::PositiveDefinite>();
+  });
+  registry.add<IndependentConstraint>([](const IndependentConstraint& c) {
+    return std::make_shared<IndependentTransform>(transform_to(c.base()),
+                                                  c.reinterpreted_batch_ndims());
+  });
 }
 
 Registry& bijections() {
@@ -95,8 +125,12 @@ Registry& bijections() {
 }
 
 Registry& transforms() {
-  static Registry registry;
-  return registry;
+  static Registry* registry = [] {
+    auto* r = new Registry;  // never destroyed, as bijections()
+    add_transforms(*r);
+    return r;
+  }();
+  return *registry;
 }
 
 TransformPtr lookup(const Registry& registry, const ConstraintPtr& constraint, const char* what) {
