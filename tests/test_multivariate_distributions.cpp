@@ -204,6 +204,26 @@ TEST_CASE("MultivariateNormal log_prob matches the 3x3 density with broadcast ba
   check_relative(paired.log_prob(values[3]), expected[3]);
 }
 
+TEST_CASE("MultivariateNormal with matrices broadcast over three batch dims and sample dims") {
+  // scale_tril (2, 1, 3, n, n) against loc (2, 4, 3, n) and values (5, 2, 4, 3, n): the shared
+  // matrices are solved and multiplied once for all vectors that meet them.
+  const int64_t n = 3;
+  const auto noise = torch::randn({2, 1, 3, n, n}, generator(13), kF64);
+  const auto scale_tril =
+      noise.tril(-1) * 0.3 + torch::diag_embed(noise.diagonal(0, -2, -1).abs() + 0.5);
+  const auto loc = torch::randn({2, 4, 3, n}, generator(14), kF64);
+  const auto values = torch::randn({5, 2, 4, 3, n}, generator(15), kF64);
+  const auto broadcast = MultivariateNormal::from_scale_tril(loc, scale_tril);
+  const auto full = MultivariateNormal::from_scale_tril(loc, scale_tril.expand({2, 4, 3, n, n}));
+  std::vector<torch::Tensor> expected;
+  for (int64_t s = 0; s < 5; ++s) expected.push_back(full.log_prob(values[s]));
+  check_relative(broadcast.log_prob(values), torch::stack(expected));
+
+  const auto draws = broadcast.rsample({5}, generator(16));
+  const auto eps = torch::randn({5, 2, 4, 3, n}, generator(16), kF64);
+  check_relative(draws, loc + torch::matmul(scale_tril, eps.unsqueeze(-1)).squeeze(-1));
+}
+
 TEST_CASE("MultivariateNormal factories agree on every matrix and on mean, variance, entropy") {
   const auto loc = f64({0.5, -1, 2});
   const auto covariance = as_tensor(kCovariance3);
