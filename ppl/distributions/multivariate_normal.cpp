@@ -110,7 +110,8 @@ torch::Tensor batch_mahalanobis(const torch::Tensor& L, const torch::Tensor& x) 
         .sum(-1);
   }
   const Columns columns(x, batch_of_matrices(L));
-  const auto solved = at::linalg_solve_triangular(L, columns.value(), /*upper=*/false);
+  const auto flat_L = L.reshape({-1, L.size(-2), L.size(-1)});
+  const auto solved = at::linalg_solve_triangular(flat_L, columns.value(), /*upper=*/false);
   return columns.restore_scalars(solved.square().sum(-2));
 }
 
