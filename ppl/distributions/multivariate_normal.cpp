@@ -99,6 +99,11 @@ torch::Tensor precision_to_scale_tril(const torch::Tensor& precision) {
 
 torch::Tensor batch_mahalanobis(const torch::Tensor& L, const torch::Tensor& x) {
   if (L.dim() == 2) {  // x L⁻ᵀ: every vector a row of one right-hand side
+    if (x.dim() == 2) {
+      return at::linalg_solve_triangular(L.mT(), x, /*upper=*/true, /*left=*/false)
+          .square()
+          .sum(-1);
+    }
     const auto rows = x.reshape({-1, x.size(-1)});
     const auto solved = at::linalg_solve_triangular(L.mT(), rows, /*upper=*/true, /*left=*/false);
     return solved.square().sum(-1).reshape(batch_of_vectors(x));
@@ -149,10 +154,11 @@ MultivariateNormal::MultivariateNormal(torch::Tensor loc, torch::Tensor covarian
         "MultivariateNormal: {} must have shape (..., {}, {}) to match loc of shape {}, found {}",
         matrix_name, n, n, shape_str(loc.sizes()), shape_str(matrix.sizes())));
   }
+  static const std::string kBatchMismatch = "MultivariateNormal: batch dims of loc and matrix";
   const Shape batch =
-      broadcast_shapes(batch_of_vectors(loc), batch_of_matrices(matrix),
-                       fmt::format("MultivariateNormal: batch dims of loc and {}", matrix_name));
-  loc_ = loc.expand(concat(batch, {n}));
+      broadcast_shapes(batch_of_vectors(loc), batch_of_matrices(matrix), kBatchMismatch);
+  const auto vector_shape = concat(batch, {n});
+  loc_ = loc.sizes() == c10::IntArrayRef(vector_shape) ? loc : loc.expand(vector_shape);
   if (scale_tril.defined()) {
     unbroadcasted_scale_tril_ = scale_tril;
   } else if (covariance_matrix.defined()) {
@@ -160,10 +166,9 @@ MultivariateNormal::MultivariateNormal(torch::Tensor loc, torch::Tensor covarian
   } else {
     unbroadcasted_scale_tril_ = precision_to_scale_tril(precision_matrix);
   }
-  const auto matrix_shape = concat(batch, {n, n});
-  if (covariance_matrix.defined()) covariance_matrix_ = covariance_matrix.expand(matrix_shape);
-  if (precision_matrix.defined()) precision_matrix_ = precision_matrix.expand(matrix_shape);
-  if (scale_tril.defined()) scale_tril_ = scale_tril.expand(matrix_shape);
+  covariance_matrix_ = std::move(covariance_matrix);
+  precision_matrix_ = std::move(precision_matrix);
+  scale_tril_ = std::move(scale_tril);
   init(batch, {n});
 }
 
@@ -192,21 +197,23 @@ MultivariateNormal MultivariateNormal::from_scale_tril(torch::Tensor loc, torch:
                             validate_args);
 }
 
+Shape MultivariateNormal::matrix_shape() const {
+  return concat(batch_shape_, {event_shape_[0], event_shape_[0]});
+}
+
 torch::Tensor MultivariateNormal::scale_tril() const {
-  if (scale_tril_.defined()) return scale_tril_;
-  return unbroadcasted_scale_tril_.expand(concat(batch_shape_, {event_shape_[0], event_shape_[0]}));
+  return unbroadcasted_scale_tril_.expand(matrix_shape());
 }
 
 torch::Tensor MultivariateNormal::covariance_matrix() const {
-  if (covariance_matrix_.defined()) return covariance_matrix_;
+  if (covariance_matrix_.defined()) return covariance_matrix_.expand(matrix_shape());
   const auto& L = unbroadcasted_scale_tril_;
-  return at::matmul(L, L.mT()).expand(concat(batch_shape_, {event_shape_[0], event_shape_[0]}));
+  return at::matmul(L, L.mT()).expand(matrix_shape());
 }
 
 torch::Tensor MultivariateNormal::precision_matrix() const {
-  if (precision_matrix_.defined()) return precision_matrix_;
-  return at::cholesky_inverse(unbroadcasted_scale_tril_)
-      .expand(concat(batch_shape_, {event_shape_[0], event_shape_[0]}));
+  if (precision_matrix_.defined()) return precision_matrix_.expand(matrix_shape());
+  return at::cholesky_inverse(unbroadcasted_scale_tril_).expand(matrix_shape());
 }
 
 torch::Tensor MultivariateNormal::variance() const {

@@ -65,11 +65,14 @@ class MultivariateNormal : public DistributionBase<MultivariateNormal> {
                      torch::Tensor precision_matrix, torch::Tensor scale_tril,
                      std::optional<bool> validate_args);
 
-  torch::Tensor loc_;                // expanded to batch_shape + (n,)
-  torch::Tensor covariance_matrix_;  // the given matrix, expanded; undefined for the others
+  Shape matrix_shape() const;
+
+  torch::Tensor loc_;  // expanded to batch_shape + (n,)
+  // The given matrix in its own batch shape (validated there); undefined for the other two.
+  torch::Tensor covariance_matrix_;
   torch::Tensor precision_matrix_;
   torch::Tensor scale_tril_;
-  torch::Tensor unbroadcasted_scale_tril_;  // L in the matrix's own batch shape
+  torch::Tensor unbroadcasted_scale_tril_;  // L in the given matrix's batch shape
 };
 
 /// |L⁻¹ x|² for lower-triangular `L` (L's batch..., n, n) and `x` (..., n) whose batch dims end in
