@@ -47,7 +47,9 @@ torch::Tensor LKJCholesky::sample(const Shape& sample_shape,
                                   c10::optional<at::Generator> generator) const {
   // Onion method: row i (i >= 1) is w_i + sqrt(1 - |w_i|²) e_i, with w_i = sqrt(y_i) u_i, u_i
   // uniform on the unit sphere of the first i coordinates and
-  // y_i ~ Beta(i / 2, η + (dim - 1 - i) / 2).
+  // y_i ~ Beta(i / 2, η + (dim - 1 - i) / 2), as in the paper and NumPyro. (PyTorch draws
+  // Beta(i - 1/2, ...), which differs from row 2 on and breaks the exchangeability of the
+  // correlations for dim >= 3; the tests check every marginal.)
   torch::NoGradGuard no_grad;
   const auto options = concentration_.options();
   const auto rows = torch::arange(1, dim_, options);

@@ -8,7 +8,7 @@ namespace ppl::dist {
 /// LKJCholesky(dim, η): lower Cholesky factors L of dim x dim correlation matrices M = L Lᵀ, with
 /// density of M proportional to det(M)^(η - 1) (uniform over correlation matrices at η = 1).
 /// Sampled by the onion method (Lewandowski, Kurowicka and Joe 2009, section 3.2), vectorized
-/// over rows and batch as in PyTorch; no rsample.
+/// over rows and batch; no rsample.
 class LKJCholesky : public DistributionBase<LKJCholesky> {
  public:
   /// std::invalid_argument when dim < 2, and (when validating) when the concentration η is not
