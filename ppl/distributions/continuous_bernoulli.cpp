@@ -53,9 +53,9 @@ torch::Tensor ContinuousBernoulli::log_normalizer(const torch::Tensor& probs) co
   const auto below_half = cut <= 0.5;
   const auto cut_below_half = torch::where(below_half, cut, torch::zeros_like(cut));
   const auto cut_above_half = torch::where(cut >= 0.5, cut, torch::ones_like(cut));
-  const auto exact =
-      torch::log((torch::log1p(-cut) - cut.log()).abs()) -
-      torch::where(below_half, torch::log1p(-2 * cut_below_half), torch::log(2 * cut_above_half - 1));
+  const auto exact = torch::log((torch::log1p(-cut) - cut.log()).abs()) -
+                     torch::where(below_half, torch::log1p(-2 * cut_below_half),
+                                  torch::log(2 * cut_above_half - 1));
   const auto x = (probs - 0.5).square();
   const auto taylor = std::log(2.0) + (4.0 / 3.0 + 104.0 / 45.0 * x) * x;
   return torch::where(outside, exact, taylor);

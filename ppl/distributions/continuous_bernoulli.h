@@ -44,7 +44,8 @@ class ContinuousBernoulli : public DistributionBase<ContinuousBernoulli> {
 
  protected:
   std::vector<Arg> args() override {
-    return {{"probs", &probs_, constraints::unit_interval}, {"logits", &logits_, constraints::real}};
+    return {{"probs", &probs_, constraints::unit_interval},
+            {"logits", &logits_, constraints::real}};
   }
 
  private:

@@ -28,8 +28,8 @@ class Dirichlet : public DistributionBase<Dirichlet> {
 
  protected:
   std::vector<Arg> args() override {
-    return {{"concentration", &concentration_, constraints::independent(constraints::positive, 1),
-             1}};
+    return {
+        {"concentration", &concentration_, constraints::independent(constraints::positive, 1), 1}};
   }
 
  private:

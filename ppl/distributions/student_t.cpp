@@ -36,8 +36,8 @@ torch::Tensor StudentT::log_prob(const torch::Tensor& value) const {
   validate_sample(value);
   const auto y = (value - loc_) / scale_;
   const auto half_df_plus_half = 0.5 * (df_ + 1);
-  const auto log_normalizer = scale_.log() + 0.5 * df_.log() + kHalfLogPi +
-                              (0.5 * df_).lgamma() - half_df_plus_half.lgamma();
+  const auto log_normalizer = scale_.log() + 0.5 * df_.log() + kHalfLogPi + (0.5 * df_).lgamma() -
+                              half_df_plus_half.lgamma();
   return torch::log1p(y.square() / df_).mul(half_df_plus_half).neg_().sub_(log_normalizer);
 }
 
@@ -47,10 +47,9 @@ torch::Tensor StudentT::mean() const {
 
 torch::Tensor StudentT::variance() const {
   const auto finite = scale_.square() * df_ / (df_ - 2);
-  const auto undefined =
-      torch::where(df_ > 1, torch::scalar_tensor(std::numeric_limits<double>::infinity(),
-                                                 df_.options()),
-                   torch::scalar_tensor(kNaN, df_.options()));
+  const auto undefined = torch::where(
+      df_ > 1, torch::scalar_tensor(std::numeric_limits<double>::infinity(), df_.options()),
+      torch::scalar_tensor(kNaN, df_.options()));
   return torch::where(df_ > 2, finite, undefined);
 }
 
