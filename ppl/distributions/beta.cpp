@@ -1,8 +1,45 @@
 #include "ppl/distributions/beta.h"
 
-#include "ppl/distributions/dirichlet.h"
+#include "ppl/distributions/finfo.h"
 
 namespace ppl::dist {
+
+namespace {
+
+/// x = g1 / (g1 + g0) with g1, g0 standard gamma draws of concentrations 1 and 0, as one autograd
+/// node: the backward chains the gammas' implicit gradients (`_standard_gamma_grad`) through the
+/// ratio, and the gammas are clamped below at the dtype's smallest normal value.
+struct BetaDraw : torch::autograd::Function<BetaDraw> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx,
+                               const torch::Tensor& concentration1,
+                               const torch::Tensor& concentration0,
+                               c10::optional<at::Generator> generator) {
+    auto gamma1 = at::_standard_gamma(concentration1, generator);
+    auto gamma0 = at::_standard_gamma(concentration0, generator);
+    const double tiny = finfo(gamma1.scalar_type()).tiny;
+    gamma1.clamp_min_(tiny);
+    gamma0.clamp_min_(tiny);
+    ctx->save_for_backward({concentration1, concentration0, gamma1, gamma0});
+    return gamma1 / (gamma1 + gamma0);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& gamma1 = saved[2];
+    const auto& gamma0 = saved[3];
+    // dx/dg1 = g0 / (g1 + g0)^2 and dx/dg0 = -g1 / (g1 + g0)^2.
+    const auto grad_ratio = grad_outputs[0] / (gamma1 + gamma0).square();
+    torch::Tensor grad1, grad0;
+    if (ctx->needs_input_grad(0))
+      grad1 = grad_ratio * gamma0 * at::_standard_gamma_grad(saved[0], gamma1);
+    if (ctx->needs_input_grad(1))
+      grad0 = -grad_ratio * gamma1 * at::_standard_gamma_grad(saved[1], gamma0);
+    return {grad1, grad0, torch::Tensor()};
+  }
+};
+
+}  // namespace
 
 Beta::Beta(TensorOrNumber concentration1, TensorOrNumber concentration0,
            std::optional<bool> validate_args)
@@ -14,11 +51,11 @@ Beta::Beta(TensorOrNumber concentration1, TensorOrNumber concentration0,
 
 torch::Tensor Beta::rsample(const Shape& sample_shape,
                             c10::optional<at::Generator> generator) const {
-  auto shape = extended_shape(sample_shape);
-  shape.push_back(2);
-  auto concentrations = torch::stack({concentration1_, concentration0_}, -1);
-  if (!concentrations.sizes().equals(shape)) concentrations = concentrations.expand(shape);
-  return detail::dirichlet_rsample(concentrations, std::move(generator)).select(-1, 0);
+  const auto shape = extended_shape(sample_shape);
+  if (concentration1_.sizes().equals(shape))
+    return BetaDraw::apply(concentration1_, concentration0_, std::move(generator));
+  return BetaDraw::apply(concentration1_.expand(shape), concentration0_.expand(shape),
+                         std::move(generator));
 }
 
 torch::Tensor Beta::log_prob(const torch::Tensor& value) const {

@@ -6,8 +6,10 @@
 namespace ppl::dist {
 
 /// Beta(concentration1, concentration0), density x^(a-1) (1-x)^(b-1) / B(a, b) with
-/// a = concentration1, b = concentration0; reparameterized sampling through the Dirichlet of
-/// (a, b), as PyTorch.
+/// a = concentration1, b = concentration0. Reparameterized sampling as g_a / (g_a + g_b) with
+/// g_a, g_b standard gamma draws and their implicit gradients (PyTorch draws the Dirichlet of
+/// (a, b) instead: same distribution, unbiased gradients both, but ATen's Dirichlet sampler and
+/// gradient are slower on the CPU).
 class Beta : public DistributionBase<Beta> {
  public:
   /// std::invalid_argument (when validating) unless both concentrations are positive.
