@@ -585,3 +585,31 @@ TEST_CASE("numbers as arguments take the tensors' options, else the default dtyp
   CHECK(dist::Exponential(2).rate().dtype() == torch::get_default_dtype());
   CHECK(dist::Cauchy(torch::zeros({2}, kF64), 1).scale().dtype() == torch::kFloat64);
 }
+
+TEST_CASE("validation names the distribution, the argument and the first bad value") {
+  CHECK(invalid_argument_of([] {
+          dist::Gamma(f64({1, -1}), 1.);
+        }) == "Gamma: argument 'concentration' must be positive, found -1 (at index 1)");
+  CHECK(invalid_argument_of([] {
+          dist::Gamma(1., f64({2, 0}));
+        }) == "Gamma: argument 'rate' must be positive, found 0 (at index 1)");
+  CHECK(contains(invalid_argument_of([] { dist::Gamma(1., 1.).log_prob(torch::tensor(-1.0)); }),
+                 "Gamma: value out of support nonnegative"));
+  CHECK(invalid_argument_of([] { dist::StudentT(f64({-3})); }) ==
+        "StudentT: argument 'df' must be positive, found -3 (at index 0)");
+  CHECK(contains(invalid_argument_of([] { dist::StudentT(3., f64({NAN}), 1.); }),
+                 "StudentT: argument 'loc' must be real"));
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Cauchy(0., f64({1, -2}));
+                 }),
+                 "Cauchy: argument 'scale' must be positive, found -2"));
+  CHECK(contains(invalid_argument_of([] { dist::ContinuousBernoulli::from_logits(f64({NAN})); }),
+                 "ContinuousBernoulli: argument 'logits' must be real"));
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Beta(f64({1, 2}), f64({1, 2, 3}));
+                 }),
+                 "(2) and (3)"));
+  const ValidationScope off(false);
+  CHECK(invalid_argument_of([] { dist::Gamma(-1., -1.).log_prob(torch::tensor(-1.0)); }).empty());
+  CHECK(invalid_argument_of([] { dist::ContinuousBernoulli(2.); }).empty());
+}

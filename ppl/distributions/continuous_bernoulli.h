@@ -14,6 +14,7 @@ namespace ppl::dist {
 /// validation. Reparameterized sampling through `icdf`.
 class ContinuousBernoulli : public DistributionBase<ContinuousBernoulli> {
  public:
+  /// The probs (lower, upper] around 1/2 where Taylor expansions replace the closed forms.
   using Limits = std::pair<double, double>;
   static constexpr Limits kDefaultLimits{0.499, 0.501};
 
