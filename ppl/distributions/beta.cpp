@@ -1,24 +1,20 @@
 #include "ppl/distributions/beta.h"
 
-#include "ppl/distributions/finfo.h"
-
 namespace ppl::dist {
 
 namespace {
 
 /// x = g1 / (g1 + g0) with g1, g0 standard gamma draws of concentrations 1 and 0, as one autograd
 /// node: the backward chains the gammas' implicit gradients (`_standard_gamma_grad`) through the
-/// ratio, and the gammas are clamped below at the dtype's smallest normal value.
+/// ratio. ATen clamps standard gamma draws below at the dtype's smallest normal value, so g1 + g0
+/// is positive.
 struct BetaDraw : torch::autograd::Function<BetaDraw> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx,
                                const torch::Tensor& concentration1,
                                const torch::Tensor& concentration0,
                                c10::optional<at::Generator> generator) {
-    auto gamma1 = at::_standard_gamma(concentration1, generator);
-    auto gamma0 = at::_standard_gamma(concentration0, generator);
-    const double tiny = finfo(gamma1.scalar_type()).tiny;
-    gamma1.clamp_min_(tiny);
-    gamma0.clamp_min_(tiny);
+    const auto gamma1 = at::_standard_gamma(concentration1, generator);
+    const auto gamma0 = at::_standard_gamma(concentration0, generator);
     ctx->save_for_backward({concentration1, concentration0, gamma1, gamma0});
     return gamma1 / (gamma1 + gamma0);
   }
