@@ -15,22 +15,23 @@ struct BetaDraw : torch::autograd::Function<BetaDraw> {
                                c10::optional<at::Generator> generator) {
     const auto gamma1 = at::_standard_gamma(concentration1, generator);
     const auto gamma0 = at::_standard_gamma(concentration0, generator);
-    ctx->save_for_backward({concentration1, concentration0, gamma1, gamma0});
-    return gamma1 / (gamma1 + gamma0);
+    const auto total = gamma1 + gamma0;
+    auto x = gamma1 / total;
+    ctx->save_for_backward({concentration1, concentration0, gamma1, gamma0, x, total});
+    return x;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto& gamma1 = saved[2];
-    const auto& gamma0 = saved[3];
-    // dx/dg1 = g0 / (g1 + g0)^2 and dx/dg0 = -g1 / (g1 + g0)^2.
-    const auto grad_ratio = grad_outputs[0] / (gamma1 + gamma0).square();
+    const auto& x = saved[4];
+    // dx/dg1 = (1 - x) / (g1 + g0) and dx/dg0 = -x / (g1 + g0).
+    const auto grad_over_total = grad_outputs[0] / saved[5];
     torch::Tensor grad1, grad0;
     if (ctx->needs_input_grad(0))
-      grad1 = grad_ratio * gamma0 * at::_standard_gamma_grad(saved[0], gamma1);
+      grad1 = (1 - x).mul_(grad_over_total).mul_(at::_standard_gamma_grad(saved[0], saved[2]));
     if (ctx->needs_input_grad(1))
-      grad0 = -grad_ratio * gamma1 * at::_standard_gamma_grad(saved[1], gamma0);
+      grad0 = (-x).mul_(grad_over_total).mul_(at::_standard_gamma_grad(saved[1], saved[3]));
     return {grad1, grad0, torch::Tensor()};
   }
 };
