@@ -102,7 +102,8 @@ void check_normalized(const dist::Distribution& d, int64_t last, double toleranc
 /// How far the frequency of `event` among draws is from `probability`, in standard errors.
 double frequency_error(const torch::Tensor& event, const torch::Tensor& probability) {
   const auto frequency = event.to(torch::kFloat64).mean(0);
-  return ((frequency - probability).abs() / (probability * (1 - probability) / event.size(0)).sqrt())
+  return ((frequency - probability).abs() /
+          (probability * (1 - probability) / event.size(0)).sqrt())
       .max()
       .item<double>();
 }
@@ -130,9 +131,12 @@ TEST_CASE("Poisson log_prob, normalization, moments and validation") {
         doctest::Approx(2 * std::log(3.0) - 3 - std::log(2.0)));
 
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::Poisson(f64({1, -1})); }) ==
-        "Poisson: argument 'rate' must be nonnegative, found -1 (at index 1)");
-  CHECK(contains(invalid_argument_of([&] { poisson.log_prob(f64({0, 1.5, 2})); }),
+  CHECK(invalid_argument_of([] {
+          dist::Poisson(f64({1, -1}));
+        }) == "Poisson: argument 'rate' must be nonnegative, found -1 (at index 1)");
+  CHECK(contains(invalid_argument_of([&] {
+                   poisson.log_prob(f64({0, 1.5, 2}));
+                 }),
                  "Poisson: value out of support nonnegative_integer: found 1.5 (at index 1)"));
   CHECK(contains(invalid_argument_of([&] { poisson.log_prob(f64({-1, 1, 2})); }), "found -1"));
 }
@@ -203,15 +207,20 @@ TEST_CASE("Binomial stays finite at probs 0 and 1 and extreme logits; accepts nu
 
 TEST_CASE("Binomial validation names the argument and the support") {
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::Binomial(f64({10, 2.5}), 0.5); }) ==
+  CHECK(invalid_argument_of([] {
+          dist::Binomial(f64({10, 2.5}), 0.5);
+        }) ==
         "Binomial: argument 'total_count' must be nonnegative_integer, found 2.5 (at index 1)");
-  CHECK(invalid_argument_of([] { dist::Binomial(10, f64({2, 0.5})); }) ==
-        "Binomial: argument 'probs' must be unit_interval, found 2 (at index 0)");
+  CHECK(invalid_argument_of([] {
+          dist::Binomial(10, f64({2, 0.5}));
+        }) == "Binomial: argument 'probs' must be unit_interval, found 2 (at index 0)");
   const dist::Binomial binomial(10, f64({0.5}));
   CHECK(contains(invalid_argument_of([&] { binomial.log_prob(f64({11})); }),
                  "Binomial: value out of support integer_interval(0, 10): found 11"));
   CHECK(contains(invalid_argument_of([&] { binomial.log_prob(f64({1.5})); }), "found 1.5"));
-  CHECK(contains(invalid_argument_of([] { dist::Binomial(f64({3, 4}), f64({0.5, 0.5, 0.5})); }),
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Binomial(f64({3, 4}), f64({0.5, 0.5, 0.5}));
+                 }),
                  "Binomial"));
 }
 
@@ -245,11 +254,14 @@ TEST_CASE("Geometric counts failures before the first success") {
         doctest::Approx(2 * std::log(0.75) + std::log(0.25)));
 
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::Geometric(f64({0.5, 0})); }) ==
-        "Geometric: argument 'probs' must be positive, found 0 (at index 1)");
+  CHECK(invalid_argument_of([] {
+          dist::Geometric(f64({0.5, 0}));
+        }) == "Geometric: argument 'probs' must be positive, found 0 (at index 1)");
   CHECK(invalid_argument_of([] { dist::Geometric(f64({1.5})); }) ==
         "Geometric: argument 'probs' must be unit_interval, found 1.5 (at index 0)");
-  CHECK(contains(invalid_argument_of([&] { geometric.log_prob(f64({-1, 0, 0})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   geometric.log_prob(f64({-1, 0, 0}));
+                 }),
                  "out of support nonnegative_integer"));
 }
 
@@ -278,12 +290,16 @@ TEST_CASE("NegativeBinomial counts successes before total_count failures") {
   CHECK(numbers.log_prob(torch::tensor(1.0)).item<double>() == doctest::Approx(std::log(0.25)));
 
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::NegativeBinomial(3, f64({0.5, 1})); }) ==
+  CHECK(invalid_argument_of([] {
+          dist::NegativeBinomial(3, f64({0.5, 1}));
+        }) ==
         "NegativeBinomial: argument 'probs' must be half_open_interval(0, 1), found 1 (at index "
         "1)");
   CHECK(invalid_argument_of([] { dist::NegativeBinomial(-1, f64({0.5})); }) ==
         "NegativeBinomial: argument 'total_count' must be nonnegative, found -1 (at index 0)");
-  CHECK(contains(invalid_argument_of([&] { negative_binomial.log_prob(f64({0.5, 0, 0})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   negative_binomial.log_prob(f64({0.5, 0, 0}));
+                 }),
                  "NegativeBinomial: value out of support nonnegative_integer"));
 }
 
@@ -313,7 +329,8 @@ TEST_CASE("Multinomial log_prob, normalization, sampling, moments and entropy") 
   const auto values = torch::stack(counts);
   check_close(multinomial.log_prob(values), f64(expected));
   check_close(from_logits.log_prob(values), f64(expected));
-  CHECK(multinomial.log_prob(values).exp().sum().item<double>() == doctest::Approx(1).epsilon(1e-12));
+  CHECK(multinomial.log_prob(values).exp().sum().item<double>() ==
+        doctest::Approx(1).epsilon(1e-12));
   check_close(multinomial.entropy(), torch::tensor(entropy, kF64));
   check_close(multinomial.mean(), probs * 4);
   check_close(multinomial.variance(), probs * (1 - probs) * 4);
@@ -330,17 +347,27 @@ TEST_CASE("Multinomial log_prob, normalization, sampling, moments and entropy") 
   CHECK(torch::equal(draws.sum(-1), torch::full({5, 2}, 10.0, kF64)));
   check_moments(batched);
   CHECK(dist::Multinomial(0, probs).sample({2}).sum().item<double>() == 0);
+  // A category of probability 0 is never drawn.
+  const auto zero_category = dist::Multinomial(10, f64({0.5, 0, 0.5})).sample({1000}, generator(4));
+  CHECK(zero_category.select(-1, 1).sum().item<double>() == 0);
 
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::Multinomial(-1, f64({0.5, 0.5})); }) ==
-        "Multinomial: argument 'total_count' must be a nonnegative integer, found -1");
-  CHECK(contains(invalid_argument_of([] { dist::Multinomial(2, f64({-0.5, 1.5})); }),
+  CHECK(invalid_argument_of([] {
+          dist::Multinomial(-1, f64({0.5, 0.5}));
+        }) == "Multinomial: argument 'total_count' must be a nonnegative integer, found -1");
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Multinomial(2, f64({-0.5, 1.5}));
+                 }),
                  "Multinomial: argument 'probs' must be simplex"));
   CHECK(contains(invalid_argument_of([] { dist::Multinomial(2, torch::tensor(1.0, kF64)); }),
                  "'probs' must have at least one dim"));
-  CHECK(contains(invalid_argument_of([&] { multinomial.log_prob(f64({3, 1, 1})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   multinomial.log_prob(f64({3, 1, 1}));
+                 }),
                  "Multinomial: value out of support multinomial(4)"));
-  CHECK(contains(invalid_argument_of([&] { multinomial.log_prob(f64({1, 1})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   multinomial.log_prob(f64({1, 1}));
+                 }),
                  "does not fit batch_shape () and event_shape (3)"));
 }
 
@@ -365,13 +392,21 @@ TEST_CASE("OneHotCategorical log_prob, sampling, moments and validation") {
   CHECK(draws.dtype() == torch::kFloat64);
   CHECK(torch::equal(draws.sum(-1), torch::ones({3, 2}, kF64)));
   check_moments(one_hot);
+  const auto zero_category = dist::OneHotCategorical(f64({0.5, 0, 0.5})).sample({1000});
+  CHECK(zero_category.select(-1, 1).sum().item<double>() == 0);
 
   ValidationScope on(true);
-  CHECK(contains(invalid_argument_of([&] { one_hot.log_prob(f64({1, 1, 0, 0})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   one_hot.log_prob(f64({1, 1, 0, 0}));
+                 }),
                  "OneHotCategorical: value out of support one_hot"));
-  CHECK(contains(invalid_argument_of([] { dist::OneHotCategorical(f64({0.5, -0.5, 1})); }),
+  CHECK(contains(invalid_argument_of([] {
+                   dist::OneHotCategorical(f64({0.5, -0.5, 1}));
+                 }),
                  "OneHotCategorical: argument 'probs' must be simplex"));
-  CHECK(contains(invalid_argument_of([] { dist::OneHotCategorical::from_logits(f64({0, NAN})); }),
+  CHECK(contains(invalid_argument_of([] {
+                   dist::OneHotCategorical::from_logits(f64({0, NAN}));
+                 }),
                  "OneHotCategorical: argument 'logits'"));
 }
 
@@ -418,8 +453,7 @@ TEST_CASE("enumerate_support shapes and values, with and without expand") {
   CHECK(one_hot.has_enumerate_support());
 
   // After expand, the enumeration follows the new batch shape.
-  CHECK(binomial.expand({5, 2, 3})->enumerate_support().sizes() ==
-        torch::IntArrayRef{4, 5, 2, 3});
+  CHECK(binomial.expand({5, 2, 3})->enumerate_support().sizes() == torch::IntArrayRef{4, 5, 2, 3});
   CHECK(one_hot.expand({5, 2, 3})->enumerate_support(false).sizes() ==
         torch::IntArrayRef{4, 1, 1, 1, 4});
 
@@ -463,11 +497,14 @@ TEST_CASE("ZeroInflatedPoisson from gate and from gate_logits") {
         doctest::Approx(std::log(0.5 + 0.5 * std::exp(-1.0))));
 
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::ZeroInflatedPoisson(f64({1, 0}), 0.5); }) ==
-        "ZeroInflatedPoisson: argument 'rate' must be positive, found 0 (at index 1)");
+  CHECK(invalid_argument_of([] {
+          dist::ZeroInflatedPoisson(f64({1, 0}), 0.5);
+        }) == "ZeroInflatedPoisson: argument 'rate' must be positive, found 0 (at index 1)");
   CHECK(invalid_argument_of([] { dist::ZeroInflatedPoisson(1, f64({1.5})); }) ==
         "ZeroInflatedPoisson: argument 'gate' must be unit_interval, found 1.5 (at index 0)");
-  CHECK(contains(invalid_argument_of([&] { from_gate.log_prob(f64({0, 0.5, 0})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   from_gate.log_prob(f64({0, 0.5, 0}));
+                 }),
                  "ZeroInflatedPoisson: value out of support nonnegative_integer"));
 }
 
@@ -497,7 +534,8 @@ TEST_CASE("RelaxedBernoulli log_prob matches the binary Concrete density") {
                        2 * std::log(a * std::pow(y[i], -t[i]) + std::pow(1 - y[i], -t[i])));
     probs.push_back(a / (1 + a));
   }
-  const auto from_logits = dist::RelaxedBernoulli::from_logits(f64({0.5, 1, 2.5}), f64({0.3, -1.2, 2}));
+  const auto from_logits =
+      dist::RelaxedBernoulli::from_logits(f64({0.5, 1, 2.5}), f64({0.3, -1.2, 2}));
   const dist::RelaxedBernoulli from_probs(f64({0.5, 1, 2.5}), f64(probs));
   check_close(from_logits.log_prob(f64({0.2, 0.7, 0.999})), f64(expected));
   check_close(from_probs.log_prob(f64({0.2, 0.7, 0.999})), f64(expected), 1e-9);
@@ -523,11 +561,14 @@ TEST_CASE("RelaxedBernoulli log_prob matches the binary Concrete density") {
   CHECK(dist::RelaxedBernoulli(f64({0.5, 1}), 0.3).batch_shape() == dist::Shape{2});
 
   ValidationScope on(true);
-  CHECK(invalid_argument_of([] { dist::RelaxedBernoulli(f64({0.5, 0}), 0.3); }) ==
-        "RelaxedBernoulli: argument 'temperature' must be positive, found 0 (at index 1)");
+  CHECK(invalid_argument_of([] {
+          dist::RelaxedBernoulli(f64({0.5, 0}), 0.3);
+        }) == "RelaxedBernoulli: argument 'temperature' must be positive, found 0 (at index 1)");
   CHECK(invalid_argument_of([] { dist::RelaxedBernoulli(1, f64({1.5})); }) ==
         "RelaxedBernoulli: argument 'probs' must be unit_interval, found 1.5 (at index 0)");
-  CHECK(contains(invalid_argument_of([&] { from_logits.log_prob(f64({0.5, 1.5, 0.5})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   from_logits.log_prob(f64({0.5, 1.5, 0.5}));
+                 }),
                  "RelaxedBernoulli: value out of support unit_interval"));
 }
 
@@ -535,8 +576,8 @@ TEST_CASE("RelaxedBernoulli::rsample gradients match finite differences of the e
   // E[y^2] over 2000 draws with common random numbers (the same seed) is a smooth function of
   // logits and temperature: its pathwise gradient equals its finite differences.
   const auto objective = [](const torch::Tensor& temperature, const torch::Tensor& logits) {
-    const auto y = dist::RelaxedBernoulli::from_logits(temperature, logits)
-                       .rsample({2000}, generator(11));
+    const auto y =
+        dist::RelaxedBernoulli::from_logits(temperature, logits).rsample({2000}, generator(11));
     return y.square().mean(0).sum();
   };
   const auto temperature = f64({0.7, 1.5}).requires_grad_();
@@ -586,8 +627,8 @@ TEST_CASE("RelaxedBernoulliStraightThrough: hard values, relaxed gradients, rela
   check_close(straight_through.log_prob(f64({0.2, 0.5, 0.9})),
               relaxed.log_prob(f64({0.2, 0.5, 0.9})), 1e-12);
 
-  const auto draws = dist::RelaxedBernoulliStraightThrough(2.0, f64({0.2, 0.7}))
-                         .sample({kDraws}, generator(14));
+  const auto draws =
+      dist::RelaxedBernoulliStraightThrough(2.0, f64({0.2, 0.7})).sample({kDraws}, generator(14));
   CHECK(frequency_error(draws, f64({0.2, 0.7})) < 4);
 }
 
@@ -607,7 +648,8 @@ TEST_CASE("RelaxedOneHotCategorical log_prob matches the Gumbel-softmax density"
     expected.push_back(std::lgamma(3.0) + 2 * std::log(t) + log_product - 3 * std::log(sum));
   }
   const dist::RelaxedOneHotCategorical relaxed(temperature, probs);
-  const auto from_logits = dist::RelaxedOneHotCategorical::from_logits(temperature, probs.log() + 2);
+  const auto from_logits =
+      dist::RelaxedOneHotCategorical::from_logits(temperature, probs.log() + 2);
   CHECK(relaxed.batch_shape() == dist::Shape{2});
   CHECK(relaxed.event_shape() == dist::Shape{3});
   check_close(relaxed.log_prob(values), f64(expected));
@@ -628,7 +670,9 @@ TEST_CASE("RelaxedOneHotCategorical log_prob matches the Gumbel-softmax density"
   ValidationScope on(true);
   CHECK(contains(invalid_argument_of([&] { dist::RelaxedOneHotCategorical(-1.0, probs); }),
                  "RelaxedOneHotCategorical: argument 'temperature' must be positive, found -1"));
-  CHECK(contains(invalid_argument_of([&] { relaxed.log_prob(f64({0.5, 0.6, 0.3})); }),
+  CHECK(contains(invalid_argument_of([&] {
+                   relaxed.log_prob(f64({0.5, 0.6, 0.3}));
+                 }),
                  "RelaxedOneHotCategorical: value out of support simplex"));
 }
 

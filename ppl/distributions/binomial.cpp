@@ -58,8 +58,8 @@ torch::Tensor Binomial::sample(const Shape& sample_shape,
                                c10::optional<at::Generator> generator) const {
   torch::NoGradGuard no_grad;
   const auto shape = extended_shape(sample_shape);
-  return at::binomial(total_count_.expand(shape).contiguous(),
-                      probs().expand(shape).contiguous(), std::move(generator));
+  return at::binomial(total_count_.expand(shape).contiguous(), probs().expand(shape).contiguous(),
+                      std::move(generator));
 }
 
 torch::Tensor Binomial::log_prob(const torch::Tensor& value) const {

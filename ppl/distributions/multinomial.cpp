@@ -25,9 +25,9 @@ Multinomial::Multinomial(int64_t total_count, torch::Tensor probs, torch::Tensor
                          std::optional<bool> validate_args)
     : DistributionBase(validate_args), total_count_(total_count) {
   if (total_count < 0) {
-    throw std::invalid_argument(fmt::format(
-        "Multinomial: argument 'total_count' must be a nonnegative integer, found {}",
-        total_count));
+    throw std::invalid_argument(
+        fmt::format("Multinomial: argument 'total_count' must be a nonnegative integer, found {}",
+                    total_count));
   }
   if (probs.defined()) {
     check_vector(probs, "probs");
@@ -56,7 +56,7 @@ torch::Tensor Multinomial::sample(const Shape& sample_shape,
   Shape draws_shape{total_count_};
   draws_shape.insert(draws_shape.end(), sample_shape.begin(), sample_shape.end());
   // (total_count,) + sample_shape + batch_shape category indices, the draws moved last.
-  const auto draws = Categorical::from_logits(logits_, /*validate_args=*/false)
+  const auto draws = Categorical(probs(), /*validate_args=*/false)
                          .sample(draws_shape, std::move(generator))
                          .movedim(0, -1);
   auto counts = torch::zeros(extended_shape(sample_shape), draws.options());

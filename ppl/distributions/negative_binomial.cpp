@@ -22,8 +22,7 @@ NegativeBinomial::NegativeBinomial(TensorOrNumber total_count, TensorOrNumber pr
 }
 
 NegativeBinomial::NegativeBinomial(FromLogits, const TensorOrNumber& total_count,
-                                   const TensorOrNumber& logits,
-                                   std::optional<bool> validate_args)
+                                   const TensorOrNumber& logits, std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
   logits_ = broadcast(total_count, logits);
   init(logits_.sizes());
@@ -45,9 +44,9 @@ torch::Tensor NegativeBinomial::sample(const Shape& sample_shape,
   torch::NoGradGuard no_grad;
   const auto shape = extended_shape(sample_shape);
   const double tiny = finfo(total_count_.scalar_type()).tiny;
-  const auto rates = (at::_standard_gamma(total_count_.expand(shape).contiguous(), generator) *
-                      logits().exp())
-                         .clamp_min(tiny);
+  const auto rates =
+      (at::_standard_gamma(total_count_.expand(shape).contiguous(), generator) * logits().exp())
+          .clamp_min(tiny);
   return at::poisson(rates, std::move(generator));
 }
 

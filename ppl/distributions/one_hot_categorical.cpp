@@ -47,8 +47,8 @@ OneHotCategorical OneHotCategorical::from_logits(torch::Tensor logits,
 torch::Tensor OneHotCategorical::sample(const Shape& sample_shape,
                                         c10::optional<at::Generator> generator) const {
   torch::NoGradGuard no_grad;
-  const auto indices = Categorical::from_logits(logits_, /*validate_args=*/false)
-                           .sample(sample_shape, std::move(generator));
+  const auto indices =
+      Categorical(probs(), /*validate_args=*/false).sample(sample_shape, std::move(generator));
   return at::one_hot(indices, num_categories()).to(logits_.scalar_type());
 }
 

@@ -11,8 +11,7 @@ namespace ppl::dist {
 class OneHotCategorical : public DistributionBase<OneHotCategorical> {
  public:
   /// std::invalid_argument for a 0-dim `probs`, and (when validating) for negative probabilities.
-  explicit OneHotCategorical(torch::Tensor probs,
-                             std::optional<bool> validate_args = std::nullopt);
+  explicit OneHotCategorical(torch::Tensor probs, std::optional<bool> validate_args = std::nullopt);
   /// OneHotCategorical with probs = softmax(logits).
   static OneHotCategorical from_logits(torch::Tensor logits,
                                        std::optional<bool> validate_args = std::nullopt);

@@ -23,8 +23,7 @@ RelaxedBernoulli::RelaxedBernoulli(TensorOrNumber temperature, TensorOrNumber pr
 }
 
 RelaxedBernoulli::RelaxedBernoulli(FromLogits, const TensorOrNumber& temperature,
-                                   const TensorOrNumber& logits,
-                                   std::optional<bool> validate_args)
+                                   const TensorOrNumber& logits, std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
   std::tie(temperature_, logits_) =
       broadcast_all("RelaxedBernoulli: temperature and logits", temperature, logits);
@@ -62,8 +61,9 @@ torch::Tensor RelaxedBernoulli::log_prob(const torch::Tensor& value) const {
   return temperature_.log() + difference - 2 * log1p_exp(difference) - y.log() - (-y).log1p();
 }
 
-RelaxedBernoulliStraightThrough::RelaxedBernoulliStraightThrough(
-    TensorOrNumber temperature, TensorOrNumber probs, std::optional<bool> validate_args)
+RelaxedBernoulliStraightThrough::RelaxedBernoulliStraightThrough(TensorOrNumber temperature,
+                                                                 TensorOrNumber probs,
+                                                                 std::optional<bool> validate_args)
     : RelaxedBernoulli(std::move(temperature), std::move(probs), validate_args) {}
 
 RelaxedBernoulliStraightThrough RelaxedBernoulliStraightThrough::from_logits(

@@ -37,8 +37,7 @@ RelaxedOneHotCategorical::RelaxedOneHotCategorical(const TensorOrNumber& tempera
   init(batch, {sizes.back()});
 }
 
-RelaxedOneHotCategorical::RelaxedOneHotCategorical(TensorOrNumber temperature,
-                                                   torch::Tensor probs,
+RelaxedOneHotCategorical::RelaxedOneHotCategorical(TensorOrNumber temperature, torch::Tensor probs,
                                                    std::optional<bool> validate_args)
     : RelaxedOneHotCategorical(temperature, std::move(probs), torch::Tensor(), validate_args) {}
 
@@ -50,8 +49,8 @@ RelaxedOneHotCategorical RelaxedOneHotCategorical::from_logits(TensorOrNumber te
 
 torch::Tensor RelaxedOneHotCategorical::rsample(const Shape& sample_shape,
                                                 c10::optional<at::Generator> generator) const {
-  const auto uniforms = clamp_probs(
-      at::rand(extended_shape(sample_shape), std::move(generator), logits_.options()));
+  const auto uniforms =
+      clamp_probs(at::rand(extended_shape(sample_shape), std::move(generator), logits_.options()));
   const auto gumbels = -(-uniforms.log()).log();
   return ((logits_ + gumbels) / temperature_.unsqueeze(-1)).softmax(-1);
 }

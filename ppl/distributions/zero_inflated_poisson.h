@@ -45,8 +45,8 @@ class ZeroInflatedPoisson : public DistributionBase<ZeroInflatedPoisson> {
 
  private:
   struct FromGateLogits {};
-  ZeroInflatedPoisson(FromGateLogits, const TensorOrNumber& rate,
-                      const TensorOrNumber& gate_logits, std::optional<bool> validate_args);
+  ZeroInflatedPoisson(FromGateLogits, const TensorOrNumber& rate, const TensorOrNumber& gate_logits,
+                      std::optional<bool> validate_args);
 
   torch::Tensor rate_;
   torch::Tensor gate_;         // undefined when built from gate_logits
