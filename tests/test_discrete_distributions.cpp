@@ -221,7 +221,11 @@ TEST_CASE("Binomial validation names the argument and the support") {
   CHECK(contains(invalid_argument_of([] {
                    dist::Binomial(f64({3, 4}), f64({0.5, 0.5, 0.5}));
                  }),
-                 "Binomial"));
+                 "Binomial: total_count and probs: shapes (2) and (3)"));
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Binomial::from_logits(f64({3, 4}), f64({0, 0, 0}));
+                 }),
+                 "Binomial: total_count and logits"));
 }
 
 TEST_CASE("Geometric counts failures before the first success") {

@@ -20,10 +20,10 @@ torch::Tensor log1p_exp(const torch::Tensor& x) {
 }  // namespace
 
 torch::Tensor Binomial::broadcast(const TensorOrNumber& total_count,
-                                  const TensorOrNumber& parameter) {
+                                  const TensorOrNumber& parameter, const char* parameter_name) {
   torch::Tensor value;
-  std::tie(total_count_, value) =
-      broadcast_all("Binomial: total_count and probs", total_count, parameter);
+  std::tie(total_count_, value) = broadcast_all(
+      std::string("Binomial: total_count and ") + parameter_name, total_count, parameter);
   if (!value.is_floating_point()) value = value.to(at::get_default_dtype());
   total_count_ = total_count_.to(value.scalar_type());
   return value;
@@ -32,14 +32,14 @@ torch::Tensor Binomial::broadcast(const TensorOrNumber& total_count,
 Binomial::Binomial(TensorOrNumber total_count, TensorOrNumber probs,
                    std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
-  probs_ = broadcast(total_count, probs);
+  probs_ = broadcast(total_count, probs, "probs");
   init(probs_.sizes());
 }
 
 Binomial::Binomial(FromLogits, const TensorOrNumber& total_count, const TensorOrNumber& logits,
                    std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
-  logits_ = broadcast(total_count, logits);
+  logits_ = broadcast(total_count, logits, "logits");
   init(logits_.sizes());
 }
 

@@ -5,10 +5,11 @@
 namespace ppl::dist {
 
 torch::Tensor NegativeBinomial::broadcast(const TensorOrNumber& total_count,
-                                          const TensorOrNumber& parameter) {
+                                          const TensorOrNumber& parameter,
+                                          const char* parameter_name) {
   torch::Tensor value;
-  std::tie(total_count_, value) =
-      broadcast_all("NegativeBinomial: total_count and probs", total_count, parameter);
+  std::tie(total_count_, value) = broadcast_all(
+      std::string("NegativeBinomial: total_count and ") + parameter_name, total_count, parameter);
   if (!value.is_floating_point()) value = value.to(at::get_default_dtype());
   total_count_ = total_count_.to(value.scalar_type());
   return value;
@@ -17,14 +18,14 @@ torch::Tensor NegativeBinomial::broadcast(const TensorOrNumber& total_count,
 NegativeBinomial::NegativeBinomial(TensorOrNumber total_count, TensorOrNumber probs,
                                    std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
-  probs_ = broadcast(total_count, probs);
+  probs_ = broadcast(total_count, probs, "probs");
   init(probs_.sizes());
 }
 
 NegativeBinomial::NegativeBinomial(FromLogits, const TensorOrNumber& total_count,
                                    const TensorOrNumber& logits, std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
-  logits_ = broadcast(total_count, logits);
+  logits_ = broadcast(total_count, logits, "logits");
   init(logits_.sizes());
 }
 

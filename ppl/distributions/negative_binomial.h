@@ -46,7 +46,8 @@ class NegativeBinomial : public DistributionBase<NegativeBinomial> {
   NegativeBinomial(FromLogits, const TensorOrNumber& total_count, const TensorOrNumber& logits,
                    std::optional<bool> validate_args);
   /// Broadcasts total_count with `parameter` and casts it to the parameter's dtype.
-  torch::Tensor broadcast(const TensorOrNumber& total_count, const TensorOrNumber& parameter);
+  torch::Tensor broadcast(const TensorOrNumber& total_count, const TensorOrNumber& parameter,
+                          const char* parameter_name);
 
   torch::Tensor total_count_;
   torch::Tensor probs_;   // undefined when built from logits
