@@ -28,6 +28,10 @@ namespace dist = ppl::dist;
 
 using ppl::testing::contains;
 
+using ppl::testing::invalid_argument_of;
+using ppl::testing::ValidationScope;
+using ppl::testing::generator;
+
 namespace {
 
 const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
@@ -37,10 +41,6 @@ constexpr int64_t kDraws = 100000;
 
 torch::Tensor f64(std::vector<double> values) {
   return torch::tensor(values, kF64);
-}
-
-at::Generator generator(uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
 }
 
 /// |actual - expected| <= tol * |expected| + 1e-14 elementwise (relative, with an absolute floor
@@ -87,25 +87,6 @@ void check_entropy(const dist::Distribution& d, uint64_t seed) {
   const auto draws = d.sample({kDraws}, generator(seed));
   check_mean(-d.log_prob(draws), d.entropy());
 }
-
-/// The what() of the std::invalid_argument that `f` throws ("" if none).
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-/// Sets the global validation switch for a scope.
-struct ValidationScope {
-  explicit ValidationScope(bool enabled) : previous(dist::is_validation_enabled()) {
-    dist::set_validation_enabled(enabled);
-  }
-  ~ValidationScope() { dist::set_validation_enabled(previous); }
-  bool previous;
-};
 
 /// A leaf of shape (kDraws, values.size()) holding `values` in every row, requiring grad: one
 /// parameter per draw, so that its gradient is the per-draw derivative.

@@ -21,6 +21,10 @@ namespace dist = ppl::dist;
 
 using ppl::testing::contains;
 
+using ppl::testing::invalid_argument_of;
+using ppl::testing::ValidationScope;
+using ppl::testing::generator;
+
 namespace {
 
 const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
@@ -35,29 +39,6 @@ void check_close(const torch::Tensor& actual, const torch::Tensor& expected, dou
   INFO("actual: " << actual << "\nexpected: " << expected);
   REQUIRE(actual.sizes() == expected.sizes());
   CHECK(torch::allclose(actual, expected.to(actual.dtype()), tol, tol, /*equal_nan=*/false));
-}
-
-/// The what() of the std::invalid_argument that `f` throws ("" if none).
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-/// Sets the global validation switch for a scope.
-struct ValidationScope {
-  explicit ValidationScope(bool enabled) : previous(dist::is_validation_enabled()) {
-    dist::set_validation_enabled(enabled);
-  }
-  ~ValidationScope() { dist::set_validation_enabled(previous); }
-  bool previous;
-};
-
-at::Generator generator(uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
 }
 
 }  // namespace

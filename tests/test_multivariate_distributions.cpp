@@ -28,6 +28,10 @@ using dist::MixtureSameFamily;
 using dist::MultivariateNormal;
 using ppl::testing::contains;
 
+using ppl::testing::invalid_argument_of;
+using ppl::testing::ValidationScope;
+using ppl::testing::generator;
+
 namespace {
 
 const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
@@ -45,10 +49,6 @@ torch::Tensor matrix(const std::vector<std::vector<double>>& rows) {
   std::vector<torch::Tensor> tensors;
   for (const auto& row : rows) tensors.push_back(f64(row));
   return torch::stack(tensors);
-}
-
-at::Generator generator(uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
 }
 
 /// Elementwise |actual - expected| <= tolerance * max(1, |expected|).
@@ -72,24 +72,6 @@ void check_sample_mean(const torch::Tensor& draws, const torch::Tensor& expected
   INFO(what << ": sample mean " << mean << "\nexpected " << expected << "\n|z| " << z);
   CHECK(z.max().item<double>() <= 4.0);
 }
-
-/// The what() of the std::invalid_argument that `f` throws ("" if none).
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-struct ValidationScope {
-  explicit ValidationScope(bool enabled) : previous(dist::is_validation_enabled()) {
-    dist::set_validation_enabled(enabled);
-  }
-  ~ValidationScope() { dist::set_validation_enabled(previous); }
-  bool previous;
-};
 
 double determinant(const Matrix3& m) {
   return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -

@@ -36,6 +36,9 @@ using dist::Shape;
 using ppl::testing::contains;
 using ppl::testing::what_of;
 
+using ppl::testing::ValidationScope;
+using ppl::testing::generator;
+
 namespace {
 
 const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
@@ -50,10 +53,6 @@ torch::Tensor f64(std::vector<double> values) {
 /// A 0-dim float64 tensor: numbers alone would give the default dtype, float32.
 torch::Tensor scalar(double value) {
   return torch::full({}, value, kF64);
-}
-
-at::Generator generator(uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
 }
 
 void check_close(const torch::Tensor& actual, const torch::Tensor& expected, double tol = 1e-10) {
@@ -72,15 +71,6 @@ void check_relative(const torch::Tensor& actual, const std::vector<double>& expe
     CHECK(std::abs(flat[i].item<double>() - expected[i]) <= tol * std::abs(expected[i]));
   }
 }
-
-/// Sets the global validation switch for a scope.
-struct ValidationScope {
-  explicit ValidationScope(bool enabled) : previous(dist::is_validation_enabled()) {
-    dist::set_validation_enabled(enabled);
-  }
-  ~ValidationScope() { dist::set_validation_enabled(previous); }
-  bool previous;
-};
 
 /// Mean and variance of 10^5 draws within 4 standard errors of the distribution's (a scalar
 /// distribution); the variance's standard error is estimated from the draws' fourth moment.

@@ -35,16 +35,14 @@ using ppl::testing::what_of;
 using transforms::Shape;
 using transforms::TransformPtr;
 
+using ppl::testing::generator;
+
 namespace {
 
 const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
 
 torch::Tensor f64(std::vector<double> values) {
   return torch::tensor(values, kF64);
-}
-
-at::Generator generator(uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
 }
 
 void check_close(const torch::Tensor& actual, const torch::Tensor& expected, double tol = 1e-10) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <charconv>
 #include <stdexcept>
 #include <vector>
@@ -276,8 +277,9 @@ ConstraintPtr parse(const std::string& text) {
   }
   if (name == "integer_interval") {
     expect(2);
-    return integer_interval(static_cast<double>(number_of<int64_t>(arguments[0], text)),
-                            static_cast<double>(number_of<int64_t>(arguments[1], text)));
+    const double low = real_argument(0), high = real_argument(1);
+    if (low != std::floor(low) || high != std::floor(high)) unknown(text);
+    return integer_interval(low, high);
   }
   if (name == "multinomial") return expect(1), multinomial(real_argument(0));
   if (name == "independent") {

@@ -22,17 +22,29 @@ FloatInfo finfo_of() {
           static_cast<double>(limits::lowest()), static_cast<double>(limits::max())};
 }
 
-// " (at index 3)" or " (at index (0, 3))" for the first false element of `ok`, with the value of
-// `value` there when `value` broadcasts to `ok`: "found -1 (at index 3)".
+// "found -1 (at index 3)" for the first false element of `ok`, with the value of `value` there:
+// one number, or for a constraint on events (ok has fewer dims than value) the whole event when it
+// is small, "(0.5, -0.5, 1)".
 std::string first_violation(const torch::Tensor& value, const torch::Tensor& ok) {
   const auto first = first_true_index(ok.logical_not());
   if (!first) return "found an invalid value";
   const std::vector<int64_t>& index = *first;
   std::string found = "found an invalid value";
-  if (at::is_expandable_to(value.sizes(), ok.sizes())) {
-    auto element = value.expand(ok.sizes());
+  const int64_t event_dims = std::max<int64_t>(value.dim() - ok.dim(), 0);
+  const auto event_shape = value.sizes().slice(value.dim() - event_dims);
+  if (at::is_expandable_to(value.sizes().slice(0, value.dim() - event_dims), ok.sizes())) {
+    Shape expanded(ok.sizes().begin(), ok.sizes().end());
+    expanded.insert(expanded.end(), event_shape.begin(), event_shape.end());
+    auto element = value.expand(expanded);
     for (int64_t i : index) element = element[i];
-    found = fmt::format("found {}", element.item<double>());
+    if (element.numel() == 1) {
+      found = fmt::format("found {}", element.item<double>());
+    } else if (element.numel() <= 10) {
+      const auto flat = element.reshape(-1).to(torch::kDouble).contiguous();
+      const std::vector<double> numbers(flat.data_ptr<double>(),
+                                        flat.data_ptr<double>() + flat.numel());
+      found = fmt::format("found ({})", fmt::join(numbers, ", "));
+    }
   }
   if (index.empty()) return found;
   if (index.size() == 1) return fmt::format("{} (at index {})", found, index[0]);
