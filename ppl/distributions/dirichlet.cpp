@@ -6,25 +6,29 @@ namespace ppl::dist {
 
 namespace {
 
-/// A Dirichlet draw whose backward is the implicit reparameterization gradient.
+/// x = g / sum(g) for standard gamma draws g of the concentrations, as one autograd node: the
+/// backward chains the gammas' implicit gradients (`_standard_gamma_grad`) through the
+/// normalization, dx_i/dg_j = (delta_ij - x_i) / sum(g). The same distribution and gradients as
+/// ATen's `_sample_dirichlet` with `_dirichlet_grad` (PyTorch's route), measured faster on the CPU
+/// (bench/distributions). ATen clamps standard gamma draws below at the smallest normal value, so
+/// the sum is positive.
 struct DirichletDraw : torch::autograd::Function<DirichletDraw> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx,
                                const torch::Tensor& concentration,
                                c10::optional<at::Generator> generator) {
-    auto x = at::_sample_dirichlet(concentration, std::move(generator));
-    ctx->save_for_backward({x, concentration});
+    const auto gammas = at::_standard_gamma(concentration, std::move(generator));
+    const auto total = gammas.sum(-1, /*keepdim=*/true);
+    auto x = gammas / total;
+    ctx->save_for_backward({concentration, gammas, x, total});
     return x;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto& x = saved[0];
-    const auto& concentration = saved[1];
     const auto& grad = grad_outputs[0];
-    const auto total = concentration.sum(-1, true).expand_as(concentration);
-    const auto dx_dconcentration = at::_dirichlet_grad(x, concentration, total);
-    return {dx_dconcentration * (grad - (grad * x).sum(-1, true)), torch::Tensor()};
+    const auto grad_gammas = (grad - (grad * saved[2]).sum(-1, /*keepdim=*/true)).div_(saved[3]);
+    return {grad_gammas.mul_(at::_standard_gamma_grad(saved[0], saved[1])), torch::Tensor()};
   }
 };
 
@@ -38,15 +42,6 @@ torch::Tensor checked(torch::Tensor concentration) {
 
 }  // namespace
 
-namespace detail {
-
-torch::Tensor dirichlet_rsample(const torch::Tensor& concentration,
-                                c10::optional<at::Generator> generator) {
-  return DirichletDraw::apply(concentration, std::move(generator));
-}
-
-}  // namespace detail
-
 Dirichlet::Dirichlet(TensorOrNumber concentration, std::optional<bool> validate_args)
     : DistributionBase(validate_args),
       concentration_(checked(concentration.to_tensor(options_of({concentration})))) {
@@ -58,8 +53,8 @@ torch::Tensor Dirichlet::rsample(const Shape& sample_shape,
                                  c10::optional<at::Generator> generator) const {
   const auto shape = extended_shape(sample_shape);
   const bool same = concentration_.sizes().equals(shape);
-  return detail::dirichlet_rsample(same ? concentration_ : concentration_.expand(shape),
-                                   std::move(generator));
+  return DirichletDraw::apply(same ? concentration_ : concentration_.expand(shape),
+                             std::move(generator));
 }
 
 torch::Tensor Dirichlet::log_prob(const torch::Tensor& value) const {

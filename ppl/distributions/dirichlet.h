@@ -6,7 +6,7 @@
 namespace ppl::dist {
 
 /// Dirichlet(concentration) over the rightmost dim of `concentration` (event_shape (k,)), with
-/// reparameterized sampling through ATen's implicit Dirichlet gradient (`_dirichlet_grad`).
+/// reparameterized sampling: normalized standard gamma draws with their implicit gradients.
 class Dirichlet : public DistributionBase<Dirichlet> {
  public:
   /// std::invalid_argument if concentration is not at least one-dimensional, or (when
@@ -35,12 +35,5 @@ class Dirichlet : public DistributionBase<Dirichlet> {
  private:
   torch::Tensor concentration_;
 };
-
-namespace detail {
-/// One draw from Dirichlet(concentration) over the last dim, per row of `concentration`,
-/// differentiable with respect to `concentration` (PyTorch's `_Dirichlet`).
-torch::Tensor dirichlet_rsample(const torch::Tensor& concentration,
-                                c10::optional<at::Generator> generator);
-}  // namespace detail
 
 }  // namespace ppl::dist

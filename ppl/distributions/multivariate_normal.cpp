@@ -98,15 +98,10 @@ torch::Tensor precision_to_scale_tril(const torch::Tensor& precision) {
 }  // namespace
 
 torch::Tensor batch_mahalanobis(const torch::Tensor& L, const torch::Tensor& x) {
-  if (L.dim() == 2) {  // x L⁻ᵀ: every vector a row of one right-hand side
-    if (x.dim() == 2) {
-      return at::linalg_solve_triangular(L.mT(), x, /*upper=*/true, /*left=*/false)
-          .square()
-          .sum(-1);
-    }
-    const auto rows = x.reshape({-1, x.size(-1)});
-    const auto solved = at::linalg_solve_triangular(L.mT(), rows, /*upper=*/true, /*left=*/false);
-    return solved.square().sum(-1).reshape(batch_of_vectors(x));
+  if (L.dim() == 2) {  // L⁻¹ Xᵀ: every vector a column of one right-hand side
+    const auto columns = x.reshape({-1, x.size(-1)}).t();
+    const auto solved = at::linalg_solve_triangular(L, columns, /*upper=*/false);
+    return solved.square().sum(0).reshape(batch_of_vectors(x));
   }
   if (batch_of_matrices(L) == batch_of_vectors(x)) {
     return at::linalg_solve_triangular(L, x.unsqueeze(-1), /*upper=*/false)
