@@ -20,7 +20,7 @@ torch::Tensor TensorOrNumber::to_tensor(const torch::TensorOptions& options) con
 std::string TensorOrNumber::to_string() const {
   if (!tensor_.defined()) return fmt::format("{}", number_);
   if (tensor_.numel() == 1) return fmt::format("{}", tensor_.item<double>());
-  return fmt::format("tensor{}", shape_str(tensor_.sizes()));
+  return fmt::format("tensor of shape {}", shape_str(tensor_.sizes()));
 }
 
 torch::TensorOptions options_of(c10::ArrayRef<TensorOrNumber> arguments) {

@@ -29,7 +29,7 @@ class TensorOrNumber {
   auto apply(F&& f) const {
     return tensor_.defined() ? f(tensor_) : f(number_);
   }
-  /// "2"; for a tensor its value when it has one element, else "tensor(3, 4)".
+  /// "2"; for a tensor its value when it has one element, else "tensor of shape (3, 4)".
   std::string to_string() const;
 
  private:
