@@ -1,8 +1,9 @@
 #pragma once
-// Helpers shared by the test suites: temporary directories, error messages and a byte mutator
-// for the seeded fuzz tests.
+// Helpers shared by the test suites: temporary directories, error messages, validation scopes,
+// seeded generators and a byte mutator for the seeded fuzz tests.
 
 #include <doctest/doctest.h>
+#include <ppl/distributions/distribution.h>
 
 #include <unistd.h>
 #include <algorithm>
@@ -45,6 +46,32 @@ inline std::string what_of(const std::function<void()>& action) {
     return error.what();
   }
   return "(nothing thrown)";
+}
+
+/// The message of the std::invalid_argument that `action` throws, or "" when it throws none.
+inline std::string invalid_argument_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  return "";
+}
+
+/// Sets the global distribution validation switch for a scope.
+struct ValidationScope {
+  explicit ValidationScope(bool enabled) : previous(ppl::dist::is_validation_enabled()) {
+    ppl::dist::set_validation_enabled(enabled);
+  }
+  ~ValidationScope() { ppl::dist::set_validation_enabled(previous); }
+  ValidationScope(const ValidationScope&) = delete;
+  ValidationScope& operator=(const ValidationScope&) = delete;
+  bool previous;
+};
+
+/// A CPU generator seeded with `seed`.
+inline at::Generator generator(uint64_t seed) {
+  return at::detail::createCPUGenerator(seed);
 }
 
 /// Iterations of each fuzz test: $PPL_FUZZ_ITERATIONS (the `fuzz` ctest label sets it), or

@@ -1,10 +1,11 @@
 // Constraints and biject_to: checks, text round trips, bijections and their Jacobians.
 
 #include <doctest/doctest.h>
+#include "tests/support.h"
 #include <torch/torch.h>
 
 #include "ppl/distributions/constraints.h"
-#include "ppl/distributions/transforms.h"
+#include "ppl/distributions/transforms/biject_to.h"
 
 #include <cmath>
 #include <functional>
@@ -15,6 +16,8 @@
 
 namespace constraints = ppl::constraints;
 using ppl::transforms::biject_to;
+
+using ppl::testing::invalid_argument_of;
 
 namespace {
 
@@ -29,15 +32,6 @@ std::vector<bool> as_bools(const torch::Tensor& mask) {
   std::vector<bool> out;
   for (int64_t i = 0; i < flat.numel(); ++i) out.push_back(flat[i].item<bool>());
   return out;
-}
-
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
 }
 
 /// The constraints that biject_to supports.
@@ -106,8 +100,8 @@ TEST_CASE("parse reads back to_string") {
   const auto third = constraints::parse(constraints::interval(1.0 / 3, 2)->to_string());
   const auto* interval = dynamic_cast<const constraints::Interval*>(third.get());
   REQUIRE(interval != nullptr);
-  CHECK(interval->lower_bound() == 1.0 / 3);
-  CHECK(interval->upper_bound() == 2);
+  CHECK(interval->lower_bound().number() == 1.0 / 3);
+  CHECK(interval->upper_bound().number() == 2);
   CHECK(constraints::parse("  interval( -1 , 2.5 ) ")->to_string() == "interval(-1, 2.5)");
 
   for (const char* bad : {"reals", "interval(1)", "interval(1, 2, 3)", "greater_than()",

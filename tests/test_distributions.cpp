@@ -21,6 +21,10 @@ namespace dist = ppl::dist;
 
 using ppl::testing::contains;
 
+using ppl::testing::invalid_argument_of;
+using ppl::testing::ValidationScope;
+using ppl::testing::generator;
+
 namespace {
 
 const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
@@ -35,29 +39,6 @@ void check_close(const torch::Tensor& actual, const torch::Tensor& expected, dou
   INFO("actual: " << actual << "\nexpected: " << expected);
   REQUIRE(actual.sizes() == expected.sizes());
   CHECK(torch::allclose(actual, expected.to(actual.dtype()), tol, tol, /*equal_nan=*/false));
-}
-
-/// The what() of the std::invalid_argument that `f` throws ("" if none).
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-/// Sets the global validation switch for a scope.
-struct ValidationScope {
-  explicit ValidationScope(bool enabled) : previous(dist::is_validation_enabled()) {
-    dist::set_validation_enabled(enabled);
-  }
-  ~ValidationScope() { dist::set_validation_enabled(previous); }
-  bool previous;
-};
-
-at::Generator generator(uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
 }
 
 }  // namespace
@@ -205,6 +186,7 @@ TEST_CASE("Uniform log_prob inside and outside, moments and validation") {
     const auto message = invalid_argument_of([] { dist::Uniform(f64({0, 3}), f64({1, 2})); });
     CHECK(contains(message, "'low'"));
     CHECK(contains(message, "found 3 (at index 1)"));
+    CHECK(contains(message, "Uniform: argument 'low' must be less_than(tensor of shape (2))"));
   }
 
   const auto draws = uniform.rsample({1000}, generator(11));
@@ -450,4 +432,67 @@ TEST_CASE("Normal log_prob and its gradients agree with the formula for small an
   auto grad = torch::autograd::grad({lp.sum()}, {loc})[0];
   CHECK(grad.item<double>() ==
         doctest::Approx(((value - 0.5) / 4.0).sum().item<double>()).epsilon(1e-12));
+}
+
+TEST_CASE("numbers as arguments take the dtype and device of the tensors, else the default dtype") {
+  CHECK(dist::Normal(0., 1.).loc().dtype() == torch::get_default_dtype());
+  CHECK(dist::Normal(0, 1).scale().dtype() == torch::get_default_dtype());
+  const dist::Normal mixed(f64({0, 1, 2}), 2.0);
+  CHECK(mixed.scale().dtype() == torch::kFloat64);
+  CHECK(mixed.batch_shape() == dist::Shape{3});
+  check_close(mixed.scale(), f64({2, 2, 2}));
+  const dist::Uniform uniform(-1.0, torch::ones({2, 1}, torch::kFloat64));
+  CHECK(uniform.batch_shape() == dist::Shape{2, 1});
+  CHECK(uniform.low().dtype() == torch::kFloat64);
+  CHECK(contains(invalid_argument_of([] { dist::Normal(torch::zeros({2}), torch::ones({3})); }),
+                 "Normal: loc and scale: shapes (2) and (3) are not broadcastable"));
+}
+
+TEST_CASE("the declarations: arg_constraints, support, and the generic expand") {
+  const dist::Normal normal(f64({0, 1}), f64({1, 2}));
+  const auto constraints = normal.arg_constraints();
+  REQUIRE(constraints.size() == 2);
+  CHECK(constraints[0].first == "loc");
+  CHECK(constraints[0].second->to_string() == "real");
+  CHECK(constraints[1].first == "scale");
+  CHECK(constraints[1].second->to_string() == "positive");
+  CHECK(normal.support()->to_string() == "real");
+  // Built from probs, a Bernoulli has no logits argument (and the reverse).
+  CHECK(dist::Bernoulli(0.3).arg_constraints().size() == 1);
+  CHECK(dist::Bernoulli::from_logits(0.3).arg_constraints().at(0).first == "logits");
+  // A dependent support is built from the parameters.
+  const dist::Uniform uniform(f64({0, 1}), f64({1, 3}));
+  CHECK(uniform.support()->check(f64({0.5, 0.5})).equal(torch::tensor({true, false})));
+  // expand broadcasts every declared argument (views, no copies).
+  const auto expanded = normal.expand({3, 2});
+  const auto& expanded_normal = static_cast<const dist::Normal&>(*expanded);
+  CHECK(expanded_normal.scale().sizes() == torch::IntArrayRef{3, 2});
+  CHECK(expanded_normal.scale().data_ptr() == normal.scale().data_ptr());
+  CHECK(contains(invalid_argument_of([&] { normal.expand({3}); }),
+                 "Normal: cannot expand batch_shape (2) to (3)"));
+}
+
+TEST_CASE("log_prob checks the value's shape and names the event that violates the support") {
+  ValidationScope on(true);
+  const dist::Normal normal(torch::zeros({4}, torch::kFloat64), 1.0);
+  CHECK(invalid_argument_of([&] { normal.log_prob(torch::zeros({3, 2}, torch::kFloat64)); }) ==
+        "Normal: value of shape (3, 2) does not fit batch_shape (4) and event_shape ()");
+  CHECK(normal.log_prob(torch::zeros({5, 4}, torch::kFloat64)).sizes() ==
+        torch::IntArrayRef{5, 4});
+  const auto normals = normal.to_event(1);
+  CHECK(contains(invalid_argument_of([&] { normals.log_prob(torch::zeros({3}, torch::kFloat64)); }),
+                 "Normal: value of shape (3) does not fit batch_shape (4)"));
+  CHECK(invalid_argument_of([] { dist::Categorical(f64({0.5, -0.5, 1})); }) ==
+        "Categorical: argument 'probs' must be simplex, found (0.5, -0.5, 1)");
+}
+
+TEST_CASE("cdf and icdf of Normal and Uniform invert each other") {
+  const dist::Normal normal(f64({0, 1}), f64({1, 2}));
+  check_close(normal.cdf(f64({0, 1})), f64({0.5, 0.5}));
+  check_close(normal.cdf(f64({1.959963984540054, 1 + 2 * 1.959963984540054})),
+              f64({0.975, 0.975}), 1e-12);
+  check_close(normal.icdf(normal.cdf(f64({-0.7, 2.5}))), f64({-0.7, 2.5}), 1e-12);
+  const dist::Uniform uniform(f64({0, -1}), f64({2, 3}));
+  check_close(uniform.cdf(f64({0.5, 2})), f64({0.25, 0.75}));
+  check_close(uniform.icdf(f64({0.25, 0.75})), f64({0.5, 2}));
 }

@@ -61,7 +61,7 @@ class Exotic : public DistributionBase<Exotic> {
   torch::Tensor log_prob(const torch::Tensor& value) const override {
     return torch::zeros_like(value);
   }
-  DistributionPtr expand(const Shape&) const override { return clone(); }
+  ppl::constraints::ConstraintPtr support() const override { return ppl::constraints::real; }
 };
 
 }  // namespace
@@ -88,6 +88,65 @@ TEST_CASE("each registered KL agrees with a Monte Carlo estimate (float64, 4 sta
                             Uniform(f64({-1.0, 0.0}), f64({2.0, 4.0})));
   check_against_monte_carlo(Normal(f64({0.0, 1.0}), f64({1.0, 0.5})).to_event(1),
                             Normal(f64({0.5, -1.0}), f64({2.0, 0.8})).to_event(1));
+}
+
+TEST_CASE("the catalogue's KL pairs agree with Monte Carlo estimates (float64, 4 standard errors)") {
+  const auto matrix = [](std::initializer_list<double> values, int64_t n) {
+    return f64(values).reshape({n, n});
+  };
+  check_against_monte_carlo(Beta(f64({2.0, 0.5, 5.0}), f64({3.0, 0.7, 1.0})),
+                            Beta(f64({1.0, 2.0, 4.0}), f64({1.5, 1.0, 2.0})));
+  check_against_monte_carlo(Gamma(f64({2.0, 0.8}), f64({1.0, 3.0})),
+                            Gamma(f64({3.0, 1.5}), f64({0.5, 2.0})));
+  check_against_monte_carlo(Gamma(f64({2.0, 0.8}), f64({1.0, 3.0})), Exponential(f64({0.7, 2.0})));
+  check_against_monte_carlo(Dirichlet(f64({2.0, 1.0, 0.5})), Dirichlet(f64({1.0, 1.0, 1.0})));
+  check_against_monte_carlo(Exponential(f64({1.0, 0.2})), Exponential(f64({3.0, 0.5})));
+  check_against_monte_carlo(Laplace(f64({0.0, 1.0}), f64({1.0, 0.3})),
+                            Laplace(f64({0.5, -1.0}), f64({2.0, 1.0})));
+  check_against_monte_carlo(Poisson(f64({3.0, 0.5})), Poisson(f64({1.0, 2.0})));
+  check_against_monte_carlo(Geometric(f64({0.3, 0.8})), Geometric(f64({0.5, 0.4})));
+  check_against_monte_carlo(OneHotCategorical(f64({0.1, 0.2, 0.7})),
+                            OneHotCategorical(f64({0.3, 0.3, 0.4})));
+  check_against_monte_carlo(Uniform(f64({0.0, 1.0}), f64({1.0, 3.0})),
+                            Normal(f64({0.5, -1.0}), f64({2.0, 0.8})));
+  check_against_monte_carlo(LogNormal(f64({0.0, 1.0}), f64({1.0, 0.5})),
+                            LogNormal(f64({0.5, 0.0}), f64({2.0, 0.8})));
+  const auto p_tril = matrix({1.0, 0.0, 0.0, 0.5, 2.0, 0.0, -0.3, 0.2, 0.7}, 3);
+  const auto q_tril = matrix({1.5, 0.0, 0.0, -0.4, 1.0, 0.0, 0.1, 0.6, 1.2}, 3);
+  check_against_monte_carlo(MultivariateNormal::from_scale_tril(f64({0.0, 1.0, -1.0}), p_tril),
+                            MultivariateNormal::from_scale_tril(f64({0.5, 0.0, 0.0}), q_tril));
+  check_against_monte_carlo(
+      LowRankMultivariateNormal(f64({0.0, 1.0, -1.0}), f64({1.0, 0.5, -0.2}).reshape({3, 1}),
+                                f64({0.5, 1.0, 2.0})),
+      LowRankMultivariateNormal(f64({0.5, 0.0, 0.0}),
+                                f64({0.3, 0.1, 0.2, -0.5, 1.0, 0.4}).reshape({3, 2}),
+                                f64({1.0, 0.7, 0.3})));
+}
+
+TEST_CASE("KL of transformed distributions reduces to their bases when the transforms are equal") {
+  const auto exp = std::make_shared<ppl::transforms::Exp>();
+  const TransformedDistribution p(Normal(f64({0.0, 1.0}), f64({1.0, 0.5})), {exp});
+  const TransformedDistribution q(Normal(f64({0.5, 0.0}), f64({2.0, 0.8})), {exp});
+  CHECK(torch::allclose(kl_divergence(p, q),
+                        kl_divergence(Normal(f64({0.0, 1.0}), f64({1.0, 0.5})),
+                                      Normal(f64({0.5, 0.0}), f64({2.0, 0.8})))));
+  const TransformedDistribution shifted(Normal(f64({0.5, 0.0}), f64({2.0, 0.8})),
+                                        {std::make_shared<ppl::transforms::Affine>(1.0, 2.0)});
+  CHECK_THROWS_WITH_AS(kl_divergence(p, shifted), doctest::Contains("transforms"),
+                       std::invalid_argument);
+  // Gamma-Exponential equals Gamma-Gamma with concentration 1.
+  const Gamma gamma(f64({2.0}), f64({1.5}));
+  CHECK(kl_value(gamma, Exponential(f64({0.7}))) ==
+        doctest::Approx(kl_value(gamma, Gamma(f64({1.0}), f64({0.7})))).epsilon(1e-12));
+  // LowRankMultivariateNormal-LowRank equals the full-covariance KL.
+  const LowRankMultivariateNormal low_p(f64({0.0, 1.0}), f64({1.0, 0.5}).reshape({2, 1}),
+                                        f64({0.5, 1.0}));
+  const LowRankMultivariateNormal low_q(f64({0.5, 0.0}), f64({0.3, -0.2}).reshape({2, 1}),
+                                        f64({1.0, 0.7}));
+  CHECK(kl_value(low_p, low_q) ==
+        doctest::Approx(kl_value(MultivariateNormal(f64({0.0, 1.0}), low_p.covariance_matrix()),
+                                 MultivariateNormal(f64({0.5, 0.0}), low_q.covariance_matrix())))
+            .epsilon(1e-10));
 }
 
 TEST_CASE("Bernoulli KL is finite through the logits and infinite where q excludes p's outcomes") {
@@ -171,12 +230,12 @@ TEST_CASE("gradients flow through the KL into every parameter") {
 TEST_CASE("an unregistered pair has no KL: find_kl is empty and kl_divergence names the types") {
   const Uniform uniform(f64({0.0}), f64({1.0}));
   const Normal normal(f64({0.0}), 1.0);
-  CHECK_FALSE(has_kl(uniform, normal));
-  CHECK_FALSE(has_kl(uniform.to_event(1), normal.to_event(1)));  // the bases have none
+  CHECK_FALSE(has_kl(normal, uniform));
+  CHECK_FALSE(has_kl(normal.to_event(1), uniform.to_event(1)));  // the bases have none
   CHECK(has_kl(normal.to_event(1), normal.to_event(1)));
-  CHECK_THROWS_WITH_AS(kl_divergence(uniform.to_event(1), normal.to_event(1)),
-                       "kl_divergence: no KL registered for p = Independent(Uniform) and q = "
-                       "Independent(Normal) (see ppl::dist::register_kl)",
+  CHECK_THROWS_WITH_AS(kl_divergence(normal.to_event(1), uniform.to_event(1)),
+                       "kl_divergence: no KL registered for p = Independent(Normal) and q = "
+                       "Independent(Uniform) (see ppl::dist::register_kl)",
                        std::invalid_argument);
 }
 

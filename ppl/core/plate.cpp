@@ -60,6 +60,9 @@ class Subsample : public dist::DistributionBase<Subsample> {
   torch::Tensor log_prob(const torch::Tensor& value) const override {
     return torch::zeros({}, torch::TensorOptions().device(value.device()));
   }
+  constraints::ConstraintPtr support() const override {
+    return constraints::independent(constraints::integer_interval(0, size_ - 1), 1);
+  }
   dist::DistributionPtr expand(const dist::Shape& batch_shape) const override {
     if (!batch_shape.empty()) throw std::invalid_argument("Subsample cannot be expanded");
     return clone();

@@ -5,14 +5,12 @@
 namespace ppl::dist {
 
 Bernoulli::Bernoulli(torch::Tensor probs, torch::Tensor logits, std::optional<bool> validate_args)
-    : DistributionBase(Shape((probs.defined() ? probs : logits).sizes().vec()), {}, validate_args),
-      probs_(std::move(probs)),
-      logits_(std::move(logits)) {}
-
-Bernoulli::Bernoulli(torch::Tensor probs, std::optional<bool> validate_args)
-    : Bernoulli(probs, torch::Tensor(), validate_args) {
-  if (validating()) check_argument("probs", probs_, (probs_ >= 0) & (probs_ <= 1), "in [0, 1]");
+    : DistributionBase(validate_args), probs_(std::move(probs)), logits_(std::move(logits)) {
+  init((probs_.defined() ? probs_ : logits_).sizes());
 }
+
+Bernoulli::Bernoulli(TensorOrNumber probs, std::optional<bool> validate_args)
+    : Bernoulli(probs.to_tensor(options_of({probs})), torch::Tensor(), validate_args) {}
 
 torch::Tensor Bernoulli::logits() const {
   if (logits_.defined()) return logits_;
@@ -20,13 +18,8 @@ torch::Tensor Bernoulli::logits() const {
   return clamped.log() - (-clamped).log1p();
 }
 
-Bernoulli Bernoulli::from_logits(torch::Tensor logits, std::optional<bool> validate_args) {
-  Bernoulli bernoulli(torch::Tensor(), std::move(logits), validate_args);
-  if (bernoulli.validating()) {
-    const auto& l = bernoulli.logits_;
-    bernoulli.check_argument("logits", l, l == l, "real");
-  }
-  return bernoulli;
+Bernoulli Bernoulli::from_logits(TensorOrNumber logits, std::optional<bool> validate_args) {
+  return Bernoulli(torch::Tensor(), logits.to_tensor(options_of({logits})), validate_args);
 }
 
 torch::Tensor Bernoulli::sample(const Shape& sample_shape,
@@ -36,7 +29,7 @@ torch::Tensor Bernoulli::sample(const Shape& sample_shape,
 }
 
 torch::Tensor Bernoulli::log_prob(const torch::Tensor& value) const {
-  if (validating()) check_support(value, (value == 0) | (value == 1), "boolean");
+  validate_sample(value);
   const auto& param = probs_.defined() ? probs_ : logits_;
   auto target = value.scalar_type() == param.scalar_type() ? value : value.to(param.scalar_type());
   auto input = probs_.defined() ? clamp_probs(probs_) : logits_;
@@ -59,13 +52,9 @@ torch::Tensor Bernoulli::entropy() const {
   return at::binary_cross_entropy_with_logits(logits(), probs(), {}, {}, at::Reduction::None);
 }
 
-DistributionPtr Bernoulli::expand(const Shape& batch_shape) const {
-  check_expand(batch_shape);
-  auto expanded = std::make_shared<Bernoulli>(*this);
-  if (probs_.defined()) expanded->probs_ = probs_.expand(batch_shape);
-  if (logits_.defined()) expanded->logits_ = logits_.expand(batch_shape);
-  expanded->batch_shape_ = batch_shape;
-  return expanded;
+torch::Tensor Bernoulli::enumerate_support(bool expand) const {
+  return support_along_batch(torch::arange(2, (probs_.defined() ? probs_ : logits_).options()),
+                             expand);
 }
 
 }  // namespace ppl::dist

@@ -11,9 +11,9 @@ namespace ppl::dist {
 class Bernoulli : public DistributionBase<Bernoulli> {
  public:
   /// std::invalid_argument (when validating) if a probability lies outside [0, 1].
-  explicit Bernoulli(torch::Tensor probs, std::optional<bool> validate_args = std::nullopt);
+  explicit Bernoulli(TensorOrNumber probs, std::optional<bool> validate_args = std::nullopt);
   /// Bernoulli with probs = sigmoid(logits); std::invalid_argument (when validating) on NaN.
-  static Bernoulli from_logits(torch::Tensor logits,
+  static Bernoulli from_logits(TensorOrNumber logits,
                                std::optional<bool> validate_args = std::nullopt);
 
   std::string name() const override { return "Bernoulli"; }
@@ -29,7 +29,14 @@ class Bernoulli : public DistributionBase<Bernoulli> {
   torch::Tensor mean() const override { return probs(); }
   torch::Tensor variance() const override;
   torch::Tensor entropy() const override;
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  constraints::ConstraintPtr support() const override { return constraints::boolean; }
+  bool has_enumerate_support() const override { return true; }
+  torch::Tensor enumerate_support(bool expand = true) const override;
+
+ protected:
+  std::vector<Arg> args() override {
+    return {{"probs", &probs_, constraints::unit_interval}, {"logits", &logits_, constraints::real}};
+  }
 
  private:
   Bernoulli(torch::Tensor probs, torch::Tensor logits, std::optional<bool> validate_args);

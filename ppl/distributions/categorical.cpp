@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <stdexcept>
 
 namespace ppl::dist {
@@ -24,28 +25,24 @@ Shape batch_of(const torch::Tensor& probs_or_logits, const char* argument) {
 
 Categorical::Categorical(torch::Tensor probs, torch::Tensor logits,
                          std::optional<bool> validate_args)
-    : DistributionBase(probs.defined() ? batch_of(probs, "probs") : batch_of(logits, "logits"), {},
-                       validate_args),
-      probs_(std::move(probs)),
-      logits_(std::move(logits)) {}
-
-Categorical::Categorical(torch::Tensor probs, std::optional<bool> validate_args)
-    : Categorical(probs, torch::Tensor(), validate_args) {
-  const auto total = probs_.sum(-1, /*keepdim=*/true);
-  if (validating()) {
-    check_argument("probs", probs_, (probs_ >= 0) & (total > 0), "nonnegative with a positive sum");
+    : DistributionBase(validate_args) {
+  if (probs.defined()) {
+    const auto batch = batch_of(probs, "probs");
+    probs_ = probs / probs.sum(-1, /*keepdim=*/true);
+    logits_ = clamp_probs(probs_).log();
+    init(batch);
+  } else {
+    const auto batch = batch_of(logits, "logits");
+    logits_ = logits - logits.logsumexp(-1, /*keepdim=*/true);
+    init(batch);
   }
-  probs_ = probs_ / total;
-  logits_ = clamp_probs(probs_).log();
 }
 
+Categorical::Categorical(torch::Tensor probs, std::optional<bool> validate_args)
+    : Categorical(std::move(probs), torch::Tensor(), validate_args) {}
+
 Categorical Categorical::from_logits(torch::Tensor logits, std::optional<bool> validate_args) {
-  Categorical categorical(torch::Tensor(), logits, validate_args);
-  if (categorical.validating()) {
-    categorical.check_argument("logits", logits, logits == logits, "real");
-  }
-  categorical.logits_ = logits - logits.logsumexp(-1, /*keepdim=*/true);
-  return categorical;
+  return Categorical(torch::Tensor(), std::move(logits), validate_args);
 }
 
 torch::Tensor Categorical::sample(const Shape& sample_shape,
@@ -63,11 +60,7 @@ torch::Tensor Categorical::sample(const Shape& sample_shape,
 }
 
 torch::Tensor Categorical::log_prob(const torch::Tensor& value) const {
-  if (validating()) {
-    const auto integral = value.is_floating_point() ? value == value.floor() : value == value;
-    check_support(value, integral & (value >= 0) & (value < num_categories()),
-                  fmt::format("integer_interval(0, {})", num_categories() - 1));
-  }
+  validate_sample(value);
   auto index = value.to(c10::kLong).unsqueeze(-1);
   Shape shape = broadcast_shapes(index.sizes(), logits_.sizes(), "Categorical.log_prob");
   auto log_pmf = logits_.expand(shape);
@@ -80,15 +73,21 @@ torch::Tensor Categorical::entropy() const {
   return -(logits * probs()).sum(-1);
 }
 
-DistributionPtr Categorical::expand(const Shape& batch_shape) const {
-  check_expand(batch_shape);
-  Shape param_shape = batch_shape;
-  param_shape.push_back(num_categories());
-  auto expanded = std::make_shared<Categorical>(*this);
-  if (probs_.defined()) expanded->probs_ = probs_.expand(param_shape);
-  expanded->logits_ = logits_.expand(param_shape);
-  expanded->batch_shape_ = batch_shape;
-  return expanded;
+torch::Tensor Categorical::mean() const {
+  return torch::full(batch_shape_, std::numeric_limits<double>::quiet_NaN(), logits_.options());
+}
+
+torch::Tensor Categorical::variance() const {
+  return mean();
+}
+
+constraints::ConstraintPtr Categorical::support() const {
+  return constraints::integer_interval(0, num_categories() - 1);
+}
+
+torch::Tensor Categorical::enumerate_support(bool expand) const {
+  return support_along_batch(torch::arange(num_categories(), logits_.options().dtype(c10::kLong)),
+                             expand);
 }
 
 }  // namespace ppl::dist

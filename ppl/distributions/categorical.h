@@ -27,8 +27,19 @@ class Categorical : public DistributionBase<Categorical> {
                        c10::optional<at::Generator> generator = c10::nullopt) const override;
   /// `value` holds integer category indices; it broadcasts against batch_shape.
   torch::Tensor log_prob(const torch::Tensor& value) const override;
+  torch::Tensor mean() const override;
+  torch::Tensor variance() const override;
   torch::Tensor entropy() const override;
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  /// integer_interval(0, K - 1).
+  constraints::ConstraintPtr support() const override;
+  bool has_enumerate_support() const override { return true; }
+  /// 0, ..., K-1 as int64.
+  torch::Tensor enumerate_support(bool expand = true) const override;
+
+ protected:
+  std::vector<Arg> args() override {
+    return {{"probs", &probs_, constraints::simplex, 1}, {"logits", &logits_, constraints::real, 1}};
+  }
 
  private:
   Categorical(torch::Tensor probs, torch::Tensor logits, std::optional<bool> validate_args);

@@ -35,24 +35,12 @@ torch::Tensor Delta::log_prob(const torch::Tensor& value) const {
   const auto dtype = value.is_floating_point() ? value.scalar_type()
                      : v_.is_floating_point()  ? v_.scalar_type()
                                                : c10::typeMetaToScalarType(at::get_default_dtype());
-  auto log_prob = (value == v_).to(dtype).log();
-  if (event_dim() > 0) {
-    std::vector<int64_t> dims(event_dim());
-    for (int64_t i = 0; i < event_dim(); ++i) dims[i] = -1 - i;
-    log_prob = log_prob.sum(dims);
-  }
+  const auto log_prob = sum_rightmost((value == v_).to(dtype).log(), event_dim());
   return log_density_.defined() ? log_prob + log_density_ : log_prob;
 }
 
-DistributionPtr Delta::expand(const Shape& batch_shape) const {
-  check_expand(batch_shape);
-  auto expanded = std::make_shared<Delta>(*this);
-  Shape v_shape = batch_shape;
-  v_shape.insert(v_shape.end(), event_shape_.begin(), event_shape_.end());
-  expanded->v_ = v_.expand(v_shape);
-  if (log_density_.defined()) expanded->log_density_ = log_density_.expand(batch_shape);
-  expanded->batch_shape_ = batch_shape;
-  return expanded;
+constraints::ConstraintPtr Delta::support() const {
+  return constraints::independent(constraints::real, event_dim());
 }
 
 }  // namespace ppl::dist

@@ -25,7 +25,14 @@ class Delta : public DistributionBase<Delta> {
   torch::Tensor log_prob(const torch::Tensor& value) const override;
   torch::Tensor mean() const override { return v_; }
   torch::Tensor variance() const override { return torch::zeros_like(v_); }
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  /// independent(real, event_dim).
+  constraints::ConstraintPtr support() const override;
+
+ protected:
+  std::vector<Arg> args() override {
+    return {{"v", &v_, constraints::dependent, event_dim()},
+            {"log_density", &log_density_, constraints::real}};
+  }
 
  private:
   torch::Tensor v_;

@@ -22,21 +22,41 @@ FloatInfo finfo_of() {
           static_cast<double>(limits::lowest()), static_cast<double>(limits::max())};
 }
 
-// " (at index 3)" or " (at index (0, 3))" for the first false element of `ok`, with the value of
-// `value` there when `value` broadcasts to `ok`: "found -1 (at index 3)".
+// "found -1 (at index 3)" for the first false element of `ok`, with the value of `value` there:
+// one number, or for a constraint on events (ok has fewer dims than value) the whole event when it
+// is small, "(0.5, -0.5, 1)".
 std::string first_violation(const torch::Tensor& value, const torch::Tensor& ok) {
   const auto first = first_true_index(ok.logical_not());
   if (!first) return "found an invalid value";
   const std::vector<int64_t>& index = *first;
   std::string found = "found an invalid value";
-  if (at::is_expandable_to(value.sizes(), ok.sizes())) {
-    auto element = value.expand(ok.sizes());
+  const int64_t event_dims = std::max<int64_t>(value.dim() - ok.dim(), 0);
+  const auto event_shape = value.sizes().slice(value.dim() - event_dims);
+  if (at::is_expandable_to(value.sizes().slice(0, value.dim() - event_dims), ok.sizes())) {
+    Shape expanded(ok.sizes().begin(), ok.sizes().end());
+    expanded.insert(expanded.end(), event_shape.begin(), event_shape.end());
+    auto element = value.expand(expanded);
     for (int64_t i : index) element = element[i];
-    found = fmt::format("found {}", element.item<double>());
+    if (element.numel() == 1) {
+      found = fmt::format("found {}", element.item<double>());
+    } else if (element.numel() <= 10) {
+      const auto flat = element.reshape(-1).to(torch::kDouble).contiguous();
+      const std::vector<double> numbers(flat.data_ptr<double>(),
+                                        flat.data_ptr<double>() + flat.numel());
+      found = fmt::format("found ({})", fmt::join(numbers, ", "));
+    }
   }
   if (index.empty()) return found;
   if (index.size() == 1) return fmt::format("{} (at index {})", found, index[0]);
   return fmt::format("{} (at index {})", found, shape_str(index));
+}
+
+bool broadcastable(c10::IntArrayRef a, c10::IntArrayRef b) {
+  for (size_t i = 1; i <= std::min(a.size(), b.size()); ++i) {
+    const int64_t da = a[a.size() - i], db = b[b.size() - i];
+    if (da != db && da != 1 && db != 1) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -89,6 +109,18 @@ torch::Tensor Distribution::draw(const Shape& sample_shape,
                        : sample(sample_shape, std::move(generator));
 }
 
+torch::Tensor Distribution::cdf(const torch::Tensor&) const {
+  throw std::logic_error("cdf not implemented for " + name());
+}
+
+torch::Tensor Distribution::icdf(const torch::Tensor&) const {
+  throw std::logic_error("icdf not implemented for " + name());
+}
+
+torch::Tensor Distribution::enumerate_support(bool) const {
+  throw std::logic_error(name() + " has no enumerate_support (its support is not finite)");
+}
+
 torch::Tensor Distribution::mean() const {
   throw std::logic_error("mean not implemented for " + name());
 }
@@ -109,19 +141,82 @@ MaskedDistribution Distribution::mask(const torch::Tensor& mask) const {
   return MaskedDistribution(clone(), mask);
 }
 
-void Distribution::check_support(const torch::Tensor& value, const torch::Tensor& in_support,
-                                 const std::string& support) const {
-  if (!validating() || in_support.all().item<bool>()) return;
-  throw std::invalid_argument(fmt::format("{}: value out of support {}: {}", name(), support,
-                                          first_violation(value, in_support)));
+std::vector<std::pair<std::string, constraints::ConstraintPtr>> Distribution::arg_constraints()
+    const {
+  std::vector<std::pair<std::string, constraints::ConstraintPtr>> result;
+  // args() only hands out pointers to this instance's tensors; nothing is modified here.
+  for (const Arg& arg : const_cast<Distribution*>(this)->args()) {
+    if (arg.value->defined()) result.emplace_back(arg.name, arg.constraint);
+  }
+  return result;
 }
 
-void Distribution::check_argument(const char* argument, const torch::Tensor& value,
+void Distribution::init(c10::IntArrayRef batch_shape, c10::IntArrayRef event_shape) {
+  batch_shape_.assign(batch_shape.begin(), batch_shape.end());
+  event_shape_.assign(event_shape.begin(), event_shape.end());
+  validate_args_now();
+}
+
+void Distribution::validate_args_now() {
+  if (!validating()) return;
+  for (const Arg& arg : args()) {
+    if (!arg.value->defined() || dynamic_cast<const constraints::Dependent*>(arg.constraint.get()))
+      continue;
+    check_argument(arg.name, *arg.value, arg.constraint->check(*arg.value),
+                   arg.constraint->to_string());
+  }
+}
+
+void Distribution::validate_sample(const torch::Tensor& value) const {
+  if (!validating()) return;
+  const auto event = static_cast<int64_t>(event_shape_.size());
+  const auto sizes = value.sizes();
+  const bool fits = value.dim() >= event &&
+                    sizes.slice(value.dim() - event).equals(c10::IntArrayRef(event_shape_)) &&
+                    broadcastable(drop_rightmost(sizes, event), batch_shape_);
+  if (!fits) {
+    throw std::invalid_argument(fmt::format(
+        "{}: value of shape {} does not fit batch_shape {} and event_shape {}", name(),
+        shape_str(sizes), shape_str(batch_shape_), shape_str(event_shape_)));
+  }
+  const auto support = this->support();
+  if (dynamic_cast<const constraints::Dependent*>(support.get())) return;
+  const auto in_support = support->check(value);
+  if (in_support.all().item<bool>()) return;
+  throw std::invalid_argument(fmt::format("{}: value out of support {}: {}", name(),
+                                          support->to_string(), first_violation(value, in_support)));
+}
+
+DistributionPtr Distribution::expand(const Shape& batch_shape) const {
+  check_expand(batch_shape);
+  auto expanded = copy();
+  for (const Arg& arg : expanded->args()) {
+    if (!arg.value->defined()) continue;
+    Shape shape = batch_shape;
+    const auto sizes = arg.value->sizes();
+    shape.insert(shape.end(), sizes.end() - arg.event_dim, sizes.end());
+    *arg.value = arg.value->expand(shape);
+  }
+  expanded->batch_shape_ = batch_shape;
+  return expanded;
+}
+
+void Distribution::check_argument(const std::string& argument, const torch::Tensor& value,
                                   const torch::Tensor& satisfied,
                                   const std::string& constraint) const {
   if (satisfied.all().item<bool>()) return;
   throw std::invalid_argument(fmt::format("{}: argument '{}' must be {}, {}", name(), argument,
                                           constraint, first_violation(value, satisfied)));
+}
+
+torch::Tensor Distribution::support_along_batch(const torch::Tensor& values, bool expand) const {
+  Shape shape{values.size(0)};
+  shape.insert(shape.end(), batch_shape_.size(), 1);
+  shape.insert(shape.end(), event_shape_.begin(), event_shape_.end());
+  const auto reshaped = values.reshape(shape);
+  if (!expand) return reshaped;
+  std::copy(batch_shape_.begin(), batch_shape_.end(), shape.begin() + 1);
+  return reshaped.expand(shape);
 }
 
 void Distribution::check_expand(const Shape& batch_shape) const {
@@ -144,6 +239,17 @@ std::optional<std::vector<int64_t>> first_true_index(const torch::Tensor& flags)
     offset /= flags.size(d);
   }
   return index;
+}
+
+torch::Tensor sum_rightmost(const torch::Tensor& tensor, int64_t n) {
+  if (n == 0) return tensor;
+  std::vector<int64_t> dims(n);
+  for (int64_t i = 0; i < n; ++i) dims[i] = -1 - i;
+  return tensor.sum(dims);
+}
+
+Shape drop_rightmost(c10::IntArrayRef shape, int64_t n) {
+  return Shape(shape.begin(), shape.end() - std::min<int64_t>(n, shape.size()));
 }
 
 Shape broadcast_shapes(c10::IntArrayRef a, c10::IntArrayRef b, const std::string& what) {

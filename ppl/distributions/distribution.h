@@ -3,12 +3,34 @@
 //
 // Distributions are small value types holding tensor handles (copying one is cheap). A sample site
 // keeps its distribution as a `DistributionPtr`, so a trace can outlive the model call.
+//
+// A distribution declares itself: `args()` names its parameter tensors with their constraints,
+// `support()` the values it puts mass on. Argument validation, support validation and `expand`
+// are generic, driven by those declarations. A new distribution is a constructor, `args`,
+// `support`, `log_prob` and a sampler (docs/distributions.md has a whole one):
+//
+//   Beta::Beta(TensorOrNumber concentration1, TensorOrNumber concentration0,
+//              std::optional<bool> validate_args)
+//       : DistributionBase(validate_args) {
+//     std::tie(concentration1_, concentration0_) =
+//         broadcast_all("Beta", concentration1, concentration0);
+//     init(concentration1_.sizes());  // batch shape, then argument validation
+//   }
+//   std::vector<Arg> Beta::args() {
+//     return {{"concentration1", &concentration1_, constraints::positive},
+//             {"concentration0", &concentration0_, constraints::positive}};
+//   }
+
+#include "ppl/distributions/constraints.h"
+#include "ppl/distributions/tensor_or_number.h"
 
 #include <torch/torch.h>
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace ppl::dist {
@@ -19,6 +41,17 @@ class Distribution;
 class Independent;
 class MaskedDistribution;
 using DistributionPtr = std::shared_ptr<const Distribution>;
+
+/// One parameter as a distribution declares it: its name, its tensor (undefined when the
+/// distribution was built from another parameterization, as probs versus logits), its constraint,
+/// and how many of its rightmost dims are not batch dims (1 for Categorical's probs, 2 for a
+/// covariance matrix).
+struct Arg {
+  const char* name;
+  torch::Tensor* value;
+  constraints::ConstraintPtr constraint;
+  int64_t event_dim = 0;
+};
 
 /// Global switch for argument and support validation (on by default, as in Pyro and PyTorch).
 /// Validation costs a host sync per check: turn it off in hot training loops.
@@ -52,13 +85,32 @@ class Distribution {
 
   /// Log density of `value`; its shape is the broadcast of value's batch part and batch_shape.
   virtual torch::Tensor log_prob(const torch::Tensor& value) const = 0;
+  /// Cumulative distribution function P(X <= value), where a closed form exists.
+  virtual torch::Tensor cdf(const torch::Tensor& value) const;
+  /// The inverse of `cdf`, where a closed form exists.
+  virtual torch::Tensor icdf(const torch::Tensor& value) const;
 
   virtual torch::Tensor mean() const;
   virtual torch::Tensor variance() const;
+  torch::Tensor stddev() const { return variance().sqrt(); }
   virtual torch::Tensor entropy() const;
 
-  /// The same distribution with its parameters broadcast to `batch_shape`.
-  virtual DistributionPtr expand(const Shape& batch_shape) const = 0;
+  /// (name, constraint) of every parameter this instance holds (PyTorch's `arg_constraints`).
+  std::vector<std::pair<std::string, constraints::ConstraintPtr>> arg_constraints() const;
+  /// The set of values with positive density (built from the parameters when it depends on them,
+  /// as Uniform's interval(low, high)).
+  virtual constraints::ConstraintPtr support() const = 0;
+
+  /// Whether `enumerate_support` is available (discrete distributions with a finite support).
+  virtual bool has_enumerate_support() const { return false; }
+  /// Every value of the support along a new leftmost dim: shape (n,) + (1,) * batch dims +
+  /// event_shape, or with `expand` (n,) + batch_shape + event_shape (PyTorch's
+  /// `enumerate_support`); values are in the same dtype `sample` returns.
+  virtual torch::Tensor enumerate_support(bool expand = true) const;
+
+  /// The same distribution with its parameters broadcast to `batch_shape` (views, no copies).
+  /// The generic version expands every `args()` tensor; wrappers override it.
+  virtual DistributionPtr expand(const Shape& batch_shape) const;
   /// A copy of this distribution behind a shared pointer.
   virtual DistributionPtr clone() const = 0;
 
@@ -71,23 +123,39 @@ class Distribution {
   bool validating() const { return validate_args_.value_or(is_validation_enabled()); }
 
  protected:
+  explicit Distribution(std::optional<bool> validate_args) : validate_args_(validate_args) {}
   Distribution(Shape batch_shape, Shape event_shape, std::optional<bool> validate_args)
       : batch_shape_(std::move(batch_shape)),
         event_shape_(std::move(event_shape)),
         validate_args_(validate_args) {}
 
-  /// Throws std::invalid_argument naming this distribution when `value` is not in the support.
-  /// `in_support` is a boolean tensor (elementwise, or per event); `support` names the support.
-  /// Costs a host sync: call it only when `validating()`.
-  void check_support(const torch::Tensor& value, const torch::Tensor& in_support,
-                     const std::string& support) const;
-  /// Throws std::invalid_argument ("Normal: argument 'scale' must be positive, found -1 (at index
-  /// 3)") when `satisfied` is false anywhere. Costs a host sync: call it only when `validating()`.
-  void check_argument(const char* argument, const torch::Tensor& value,
-                      const torch::Tensor& satisfied, const std::string& constraint) const;
+  /// The parameters: name, tensor, constraint, event dims. Drives validation and `expand`.
+  virtual std::vector<Arg> args() { return {}; }
+  /// Sets the shapes, then validates the arguments (what a constructor does last).
+  void init(c10::IntArrayRef batch_shape, c10::IntArrayRef event_shape = {});
+
+  /// A copy that `expand` may modify.
+  virtual std::shared_ptr<Distribution> copy() const = 0;
+
+  /// When validating: checks every defined `args()` tensor against its constraint (dependent
+  /// constraints are skipped) and throws std::invalid_argument ("Beta: argument 'concentration1'
+  /// must be positive, found -1 (at index 3)"). `init` calls it.
+  void validate_args_now();
+  /// When validating: throws std::invalid_argument naming this distribution when `value` does not
+  /// broadcast against batch_shape + event_shape or lies outside `support()`. Call it first in
+  /// `log_prob`.
+  void validate_sample(const torch::Tensor& value) const;
+  /// `values` (n,) + event_shape, the whole support, reshaped to (n,) + (1,) * batch dims +
+  /// event_shape, and with `expand` expanded to (n,) + batch_shape + event_shape: what
+  /// `enumerate_support` returns.
+  torch::Tensor support_along_batch(const torch::Tensor& values, bool expand) const;
   /// Throws std::invalid_argument naming this distribution unless batch_shape() broadcasts to
   /// `batch_shape`.
   void check_expand(const Shape& batch_shape) const;
+  /// Throws std::invalid_argument ("Normal: argument 'scale' must be positive, found -1 (at index
+  /// 3)") when `satisfied` is false anywhere. Costs a host sync: call it only when `validating()`.
+  void check_argument(const std::string& argument, const torch::Tensor& value,
+                      const torch::Tensor& satisfied, const std::string& constraint) const;
 
   Shape batch_shape_;
   Shape event_shape_;
@@ -98,12 +166,13 @@ class Distribution {
 template <class Derived>
 class DistributionBase : public Distribution {
  public:
-  DistributionPtr clone() const override {
-    return std::make_shared<Derived>(static_cast<const Derived&>(*this));
-  }
+  DistributionPtr clone() const override { return copy(); }
 
  protected:
   using Distribution::Distribution;
+  std::shared_ptr<Distribution> copy() const override {
+    return std::make_shared<Derived>(static_cast<const Derived&>(*this));
+  }
 };
 
 /// Shape as text: "(3, 4)".
@@ -112,6 +181,24 @@ std::string shape_str(c10::IntArrayRef shape);
 std::optional<std::vector<int64_t>> first_true_index(const torch::Tensor& flags);
 /// The broadcast of two shapes, or std::invalid_argument naming `what`.
 Shape broadcast_shapes(c10::IntArrayRef a, c10::IntArrayRef b, const std::string& what);
+namespace detail {
+template <size_t... I>
+auto as_tuple(const std::vector<torch::Tensor>& tensors, std::index_sequence<I...>) {
+  return std::make_tuple(tensors[I]...);
+}
+}  // namespace detail
+
+/// The arguments as tensors broadcast to one shape, as a tuple for `std::tie` (PyTorch's
+/// `broadcast_all`); numbers take the options of the tensors (see `options_of`).
+template <class... Args>
+auto broadcast_all(const std::string& what, const Args&... arguments) {
+  return detail::as_tuple(broadcast_arguments({TensorOrNumber(arguments)...}, what),
+                          std::index_sequence_for<Args...>{});
+}
+/// `tensor` summed over its rightmost `n` dims (log-densities over event dims).
+torch::Tensor sum_rightmost(const torch::Tensor& tensor, int64_t n);
+/// `shape` without its rightmost `n` dims.
+Shape drop_rightmost(c10::IntArrayRef shape, int64_t n);
 
 }  // namespace ppl::dist
 

@@ -40,10 +40,24 @@ torch::Tensor Independent::rsample(const Shape& sample_shape,
 }
 
 torch::Tensor Independent::sum_reinterpreted(const torch::Tensor& tensor) const {
-  if (reinterpreted_batch_ndims_ == 0) return tensor;
-  std::vector<int64_t> dims(reinterpreted_batch_ndims_);
-  for (int64_t i = 0; i < reinterpreted_batch_ndims_; ++i) dims[i] = -1 - i;
-  return tensor.sum(dims);
+  return sum_rightmost(tensor, reinterpreted_batch_ndims_);
+}
+
+constraints::ConstraintPtr Independent::support() const {
+  return constraints::independent(base_->support(), reinterpreted_batch_ndims_);
+}
+
+bool Independent::has_enumerate_support() const {
+  return reinterpreted_batch_ndims_ == 0 && base_->has_enumerate_support();
+}
+
+torch::Tensor Independent::enumerate_support(bool expand) const {
+  if (reinterpreted_batch_ndims_ > 0) {
+    throw std::logic_error(fmt::format(
+        "Independent: enumerate_support over {} reinterpreted batch dims is not supported",
+        reinterpreted_batch_ndims_));
+  }
+  return base_->enumerate_support(expand);
 }
 
 torch::Tensor Independent::log_prob(const torch::Tensor& value) const {

@@ -27,6 +27,10 @@ class Independent : public DistributionBase<Independent> {
   torch::Tensor mean() const override { return base_->mean(); }
   torch::Tensor variance() const override { return base_->variance(); }
   torch::Tensor entropy() const override;
+  /// independent(base support, reinterpreted_batch_ndims).
+  constraints::ConstraintPtr support() const override;
+  bool has_enumerate_support() const override;
+  torch::Tensor enumerate_support(bool expand = true) const override;
   DistributionPtr expand(const Shape& batch_shape) const override;
 
   /// `tensor` (shaped like base's batch) summed over the reinterpreted dims, the rightmost ones.

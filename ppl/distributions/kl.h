@@ -1,8 +1,11 @@
 #pragma once
 // KL divergence in closed form, from a registry keyed on the distributions' dynamic types.
 //
-// Registered: Normal-Normal, Bernoulli-Bernoulli, Categorical-Categorical, Uniform-Uniform and
-// Independent-Independent (over any registered base pair). Add a pair with `register_kl`:
+// Registered, each with itself: Normal, Bernoulli, Categorical, OneHotCategorical, Uniform, Beta,
+// Gamma, Dirichlet, Exponential, Laplace, Poisson, Geometric, MultivariateNormal,
+// LowRankMultivariateNormal; and Uniform-Normal, Gamma-Exponential, TransformedDistribution pairs
+// (LogNormal included) with equal transforms (their bases' KL), Independent-Independent over any
+// registered base pair. Add a pair with `register_kl`:
 //
 //   ppl::dist::register_kl<MyDist, ppl::dist::Normal>(
 //       [](const MyDist& p, const ppl::dist::Normal& q) { return ...; });

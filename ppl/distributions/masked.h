@@ -25,6 +25,11 @@ class MaskedDistribution : public DistributionBase<MaskedDistribution> {
   torch::Tensor mean() const override { return base_->mean(); }
   torch::Tensor variance() const override { return base_->variance(); }
   torch::Tensor entropy() const override;
+  constraints::ConstraintPtr support() const override { return base_->support(); }
+  bool has_enumerate_support() const override { return base_->has_enumerate_support(); }
+  torch::Tensor enumerate_support(bool expand = true) const override {
+    return base_->enumerate_support(expand);
+  }
   DistributionPtr expand(const Shape& batch_shape) const override;
 
  private:

@@ -98,18 +98,11 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
 
 }  // namespace
 
-Normal::Normal(torch::Tensor loc, torch::Tensor scale, std::optional<bool> validate_args)
-    : DistributionBase(broadcast_shapes(loc.sizes(), scale.sizes(), "Normal: loc and scale"), {},
-                       validate_args),
-      loc_(loc.sizes() == batch_shape_ ? std::move(loc) : loc.expand(batch_shape_)),
-      scale_(scale.sizes() == batch_shape_ ? std::move(scale) : scale.expand(batch_shape_)) {
-  if (!validating()) return;
-  check_argument("loc", loc_, loc_ == loc_, "real");
-  check_argument("scale", scale_, scale_ > 0, "positive");
+Normal::Normal(TensorOrNumber loc, TensorOrNumber scale, std::optional<bool> validate_args)
+    : DistributionBase(validate_args) {
+  std::tie(loc_, scale_) = broadcast_all("Normal: loc and scale", loc, scale);
+  init(loc_.sizes());
 }
-
-Normal::Normal(torch::Tensor loc, double scale, std::optional<bool> validate_args)
-    : Normal(loc, torch::scalar_tensor(scale, loc.options()), validate_args) {}
 
 torch::Tensor Normal::rsample(const Shape& sample_shape,
                               c10::optional<at::Generator> generator) const {
@@ -118,7 +111,7 @@ torch::Tensor Normal::rsample(const Shape& sample_shape,
 }
 
 torch::Tensor Normal::log_prob(const torch::Tensor& value) const {
-  if (validating()) check_support(value, value == value, "real");
+  validate_sample(value);
   return NormalLogProb::apply(value, loc_, scale_);
 }
 
@@ -126,13 +119,13 @@ torch::Tensor Normal::entropy() const {
   return 0.5 + kHalfLog2Pi + scale_.log();
 }
 
-DistributionPtr Normal::expand(const Shape& batch_shape) const {
-  check_expand(batch_shape);
-  auto expanded = std::make_shared<Normal>(*this);
-  expanded->loc_ = loc_.expand(batch_shape);
-  expanded->scale_ = scale_.expand(batch_shape);
-  expanded->batch_shape_ = batch_shape;
-  return expanded;
+torch::Tensor Normal::cdf(const torch::Tensor& value) const {
+  validate_sample(value);
+  return 0.5 * (1 + torch::erf((value - loc_) * (1 / std::sqrt(2.0)) / scale_));
+}
+
+torch::Tensor Normal::icdf(const torch::Tensor& value) const {
+  return loc_ + scale_ * torch::erfinv(2 * value - 1) * std::sqrt(2.0);
 }
 
 }  // namespace ppl::dist

@@ -9,9 +9,8 @@ namespace ppl::dist {
 class Normal : public DistributionBase<Normal> {
  public:
   /// std::invalid_argument (when validating) if loc is NaN or scale is not positive.
-  Normal(torch::Tensor loc, torch::Tensor scale, std::optional<bool> validate_args = std::nullopt);
-  /// A scalar scale with loc's dtype and device, broadcast to loc's shape.
-  Normal(torch::Tensor loc, double scale, std::optional<bool> validate_args = std::nullopt);
+  Normal(TensorOrNumber loc, TensorOrNumber scale,
+         std::optional<bool> validate_args = std::nullopt);
 
   std::string name() const override { return "Normal"; }
   const torch::Tensor& loc() const { return loc_; }
@@ -21,10 +20,17 @@ class Normal : public DistributionBase<Normal> {
   torch::Tensor rsample(const Shape& sample_shape = {},
                         c10::optional<at::Generator> generator = c10::nullopt) const override;
   torch::Tensor log_prob(const torch::Tensor& value) const override;
+  torch::Tensor cdf(const torch::Tensor& value) const override;
+  torch::Tensor icdf(const torch::Tensor& value) const override;
   torch::Tensor mean() const override { return loc_; }
   torch::Tensor variance() const override { return scale_.square(); }
   torch::Tensor entropy() const override;
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  constraints::ConstraintPtr support() const override { return constraints::real; }
+
+ protected:
+  std::vector<Arg> args() override {
+    return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
+  }
 
  private:
   torch::Tensor loc_;

@@ -2,12 +2,10 @@
 
 namespace ppl::dist {
 
-Uniform::Uniform(torch::Tensor low, torch::Tensor high, std::optional<bool> validate_args)
-    : DistributionBase(broadcast_shapes(low.sizes(), high.sizes(), "Uniform: low and high"), {},
-                       validate_args),
-      low_(low.sizes() == batch_shape_ ? std::move(low) : low.expand(batch_shape_)),
-      high_(high.sizes() == batch_shape_ ? std::move(high) : high.expand(batch_shape_)) {
-  if (validating()) check_argument("low", low_, low_ < high_, "less than 'high'");
+Uniform::Uniform(TensorOrNumber low, TensorOrNumber high, std::optional<bool> validate_args)
+    : DistributionBase(validate_args) {
+  std::tie(low_, high_) = broadcast_all("Uniform: low and high", low, high);
+  init(low_.sizes());
 }
 
 torch::Tensor Uniform::rsample(const Shape& sample_shape,
@@ -17,20 +15,22 @@ torch::Tensor Uniform::rsample(const Shape& sample_shape,
 }
 
 torch::Tensor Uniform::log_prob(const torch::Tensor& value) const {
-  if (validating()) {
-    check_support(value, (low_ <= value) & (value <= high_), "interval [low, high]");
-  }
+  validate_sample(value);
   const auto inside = ((low_ <= value) & (high_ > value)).to(low_.scalar_type());
   return inside.log() - (high_ - low_).log();
 }
 
-DistributionPtr Uniform::expand(const Shape& batch_shape) const {
-  check_expand(batch_shape);
-  auto expanded = std::make_shared<Uniform>(*this);
-  expanded->low_ = low_.expand(batch_shape);
-  expanded->high_ = high_.expand(batch_shape);
-  expanded->batch_shape_ = batch_shape;
-  return expanded;
+torch::Tensor Uniform::cdf(const torch::Tensor& value) const {
+  validate_sample(value);
+  return ((value - low_) / (high_ - low_)).clamp(0, 1);
+}
+
+torch::Tensor Uniform::icdf(const torch::Tensor& value) const {
+  return low_ + value * (high_ - low_);
+}
+
+constraints::ConstraintPtr Uniform::support() const {
+  return constraints::interval(low_, high_);
 }
 
 }  // namespace ppl::dist

@@ -9,7 +9,8 @@ namespace ppl::dist {
 class Uniform : public DistributionBase<Uniform> {
  public:
   /// std::invalid_argument (when validating) unless low < high everywhere.
-  Uniform(torch::Tensor low, torch::Tensor high, std::optional<bool> validate_args = std::nullopt);
+  Uniform(TensorOrNumber low, TensorOrNumber high,
+          std::optional<bool> validate_args = std::nullopt);
 
   std::string name() const override { return "Uniform"; }
   const torch::Tensor& low() const { return low_; }
@@ -23,7 +24,16 @@ class Uniform : public DistributionBase<Uniform> {
   torch::Tensor mean() const override { return (low_ + high_) / 2; }
   torch::Tensor variance() const override { return (high_ - low_).square() / 12; }
   torch::Tensor entropy() const override { return (high_ - low_).log(); }
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  torch::Tensor cdf(const torch::Tensor& value) const override;
+  torch::Tensor icdf(const torch::Tensor& value) const override;
+  /// interval(low, high).
+  constraints::ConstraintPtr support() const override;
+
+ protected:
+  std::vector<Arg> args() override {
+    return {{"low", &low_, constraints::less_than(high_)},
+            {"high", &high_, constraints::dependent}};
+  }
 
  private:
   torch::Tensor low_;

@@ -22,12 +22,4 @@ torch::Tensor Unit::log_prob(const torch::Tensor& value) const {
   return log_factor_.expand(broadcast_shapes(batch_shape_, value_batch, "Unit.log_prob"));
 }
 
-DistributionPtr Unit::expand(const Shape& batch_shape) const {
-  check_expand(batch_shape);
-  auto expanded = std::make_shared<Unit>(*this);
-  expanded->log_factor_ = log_factor_.expand(batch_shape);
-  expanded->batch_shape_ = batch_shape;
-  return expanded;
-}
-
 }  // namespace ppl::dist

@@ -22,7 +22,10 @@ class Unit : public DistributionBase<Unit> {
                         c10::optional<at::Generator> generator = c10::nullopt) const override;
   /// log_factor broadcast against value's batch dims.
   torch::Tensor log_prob(const torch::Tensor& value) const override;
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  constraints::ConstraintPtr support() const override { return constraints::real; }
+
+ protected:
+  std::vector<Arg> args() override { return {{"log_factor", &log_factor_, constraints::real}}; }
 
  private:
   torch::Tensor log_factor_;

@@ -1,6 +1,6 @@
 #include "ppl/params/param_store.h"
 
-#include "ppl/distributions/transforms.h"
+#include "ppl/distributions/transforms/biject_to.h"
 
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@ torch::Tensor to_unconstrained(const torch::Tensor& value,
   auto unconstrained =
       constraint == constraints::real
           ? value.detach().clone()
-          : transforms::biject_to(constraint)->inverse(value.detach()).contiguous();
+          : transforms::transform_to(constraint)->inverse(value.detach()).contiguous();
   return unconstrained.requires_grad_(true);
 }
 
@@ -36,7 +36,7 @@ ParamStore::Entry::Entry(std::string name, torch::Tensor unconstrained,
       unconstrained(std::move(unconstrained)),
       constraint(std::move(constraint)),
       transform(this->constraint == constraints::real ? nullptr
-                                                      : transforms::biject_to(this->constraint)) {}
+                                                      : transforms::transform_to(this->constraint)) {}
 
 torch::Tensor ParamStore::Entry::constrained() const {
   return transform ? transform->forward(unconstrained) : unconstrained;

@@ -3,7 +3,7 @@
 
 #include "ppl/core/tensor_archive.h"
 #include "ppl/distributions/constraints.h"
-#include "ppl/distributions/transforms.h"
+#include "ppl/distributions/transforms/biject_to.h"
 
 #include <functional>
 #include <string>
@@ -59,7 +59,7 @@ class ParamStore {
     std::string name;
     torch::Tensor unconstrained;
     constraints::ConstraintPtr constraint;
-    transforms::TransformPtr transform;  // biject_to(constraint); null for real
+    transforms::TransformPtr transform;  // transform_to(constraint); null for real
   };
   const Entry& entry(const std::string& name) const;
 

@@ -1,0 +1,125 @@
+#include "ppl/distributions/transformed_distribution.h"
+
+#include "ppl/distributions/transforms/compose.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ppl::dist {
+
+TransformedDistribution::TransformedDistribution(DistributionPtr base,
+                                                 std::vector<transforms::TransformPtr> transforms,
+                                                 std::optional<bool> validate_args)
+    : Distribution(validate_args), base_(std::move(base)), transforms_(std::move(transforms)) {
+  if (!base_) throw std::invalid_argument("TransformedDistribution: base distribution is null");
+  for (size_t i = 0; i < transforms_.size(); ++i) {
+    if (!transforms_[i])
+      throw std::invalid_argument(fmt::format("TransformedDistribution: transform {} is null", i));
+  }
+  const transforms::Compose transform(transforms_);
+  const Shape base_shape = base_->extended_shape();
+  const int64_t base_event_dim = base_->event_dim();
+  const int64_t domain_event_dim = transform.domain_event_dim();
+  if (static_cast<int64_t>(base_shape.size()) < domain_event_dim) {
+    throw std::invalid_argument(fmt::format(
+        "TransformedDistribution: {} needs a base of at least {} dims, found {} of shape {}",
+        transform.name(), domain_event_dim, base_->name(), shape_str(base_shape)));
+  }
+  const Shape forward_shape = transform.forward_shape(base_shape);
+  const Shape expanded_base_shape = transform.inverse_shape(forward_shape);
+  if (expanded_base_shape != base_shape)
+    base_ = base_->expand(drop_rightmost(expanded_base_shape, base_event_dim));
+  if (domain_event_dim > base_event_dim)
+    base_ = std::make_shared<Independent>(base_, domain_event_dim - base_event_dim);
+
+  const int64_t codomain_event_dim = transform.codomain_event_dim();
+  const int64_t event_dim =
+      std::max(codomain_event_dim, base_event_dim + codomain_event_dim - domain_event_dim);
+  const auto cut = forward_shape.end() - event_dim;
+  init(Shape(forward_shape.begin(), cut), Shape(cut, forward_shape.end()));
+}
+
+torch::Tensor TransformedDistribution::sample(const Shape& sample_shape,
+                                              c10::optional<at::Generator> generator) const {
+  torch::NoGradGuard no_grad;
+  auto x = base_->sample(sample_shape, std::move(generator));
+  for (const auto& transform : transforms_) x = transform->forward(x);
+  return x;
+}
+
+torch::Tensor TransformedDistribution::rsample(const Shape& sample_shape,
+                                               c10::optional<at::Generator> generator) const {
+  auto x = base_->rsample(sample_shape, std::move(generator));
+  for (const auto& transform : transforms_) x = transform->forward(x);
+  return x;
+}
+
+torch::Tensor TransformedDistribution::log_prob(const torch::Tensor& value) const {
+  validate_sample(value);
+  // Walking back through the transforms, event_dim counts the event dims of the value each one
+  // sees; a term covering fewer dims is summed up to them.
+  int64_t event_dim = this->event_dim();
+  torch::Tensor log_prob;
+  torch::Tensor y = value;
+  for (auto it = transforms_.rbegin(); it != transforms_.rend(); ++it) {
+    const auto& transform = *it;
+    const auto x = transform->inverse(y);
+    event_dim += transform->domain_event_dim() - transform->codomain_event_dim();
+    const auto term = sum_rightmost(transform->log_abs_det_jacobian(x, y),
+                                    event_dim - transform->domain_event_dim());
+    log_prob = log_prob.defined() ? log_prob - term : -term;
+    y = x;
+  }
+  const auto base_term = sum_rightmost(base_->log_prob(y), event_dim - base_->event_dim());
+  return log_prob.defined() ? log_prob + base_term : base_term;
+}
+
+int TransformedDistribution::monotone_sign(const char* what) const {
+  int sign = 1;
+  for (const auto& transform : transforms_) sign *= transform->sign();
+  if (sign == 0) {
+    throw std::logic_error(
+        fmt::format("TransformedDistribution: {} needs monotone transforms, found {} (sign 0)",
+                    what, transforms::Compose(transforms_).name()));
+  }
+  return sign;
+}
+
+torch::Tensor TransformedDistribution::cdf(const torch::Tensor& value) const {
+  const int sign = monotone_sign("cdf");
+  torch::Tensor x = value;
+  for (auto it = transforms_.rbegin(); it != transforms_.rend(); ++it) x = (*it)->inverse(x);
+  const auto probability = base_->cdf(x);
+  return sign == 1 ? probability : 1 - probability;
+}
+
+torch::Tensor TransformedDistribution::icdf(const torch::Tensor& value) const {
+  const int sign = monotone_sign("icdf");
+  auto x = base_->icdf(sign == 1 ? value : 1 - value);
+  for (const auto& transform : transforms_) x = transform->forward(x);
+  return x;
+}
+
+constraints::ConstraintPtr TransformedDistribution::support() const {
+  if (transforms_.empty()) return base_->support();
+  auto support = transforms_.back()->codomain();
+  const int64_t extra = event_dim() - support->event_dim();
+  return extra > 0 ? constraints::independent(support, extra) : support;
+}
+
+DistributionPtr TransformedDistribution::expand(const Shape& batch_shape) const {
+  check_expand(batch_shape);
+  Shape shape = batch_shape;
+  shape.insert(shape.end(), event_shape_.begin(), event_shape_.end());
+  for (auto it = transforms_.rbegin(); it != transforms_.rend(); ++it)
+    shape = (*it)->inverse_shape(shape);
+  // The generic expand copies this (of the dynamic type) and expands the args() of a derived
+  // distribution; the copy is new and not shared, so it may still be modified here.
+  auto expanded = std::const_pointer_cast<Distribution>(Distribution::expand(batch_shape));
+  static_cast<TransformedDistribution&>(*expanded).base_ =
+      base_->expand(drop_rightmost(shape, base_->event_dim()));
+  return expanded;
+}
+
+}  // namespace ppl::dist
