@@ -26,8 +26,8 @@ namespace dist = ppl::dist;
 
 struct Options {
   int threads = 1;
-  int blocks = 15;         ///< blocks per side, interleaved
-  int block_steps = 40;    ///< steps per block
+  int blocks = 15;       ///< blocks per side, interleaved
+  int block_steps = 40;  ///< steps per block
   int warmup = 20;
 };
 
@@ -54,37 +54,39 @@ std::vector<Case> cases() {
   const auto options = torch::TensorOptions().dtype(torch::kFloat);
   std::vector<Case> all;
 
-  all.push_back({"Gamma",
-                 {parameter(torch::full(shape, 2.5, options)), parameter(torch::full(shape, 1.5, options))},
-                 [](const auto& p) {
-                   const dist::Gamma gamma(p[0], p[1]);
-                   return gamma.log_prob(gamma.rsample()).sum();
-                 },
-                 [](const auto& p) {
-                   const auto& concentration = p[0];
-                   const auto& rate = p[1];
-                   const auto x = standard_gamma(concentration) / rate;
-                   return (at::xlogy(concentration, rate) + at::xlogy(concentration - 1, x) -
-                           rate * x - at::lgamma(concentration))
-                       .sum();
-                 }});
+  all.push_back(
+      {"Gamma",
+       {parameter(torch::full(shape, 2.5, options)), parameter(torch::full(shape, 1.5, options))},
+       [](const auto& p) {
+         const dist::Gamma gamma(p[0], p[1]);
+         return gamma.log_prob(gamma.rsample()).sum();
+       },
+       [](const auto& p) {
+         const auto& concentration = p[0];
+         const auto& rate = p[1];
+         const auto x = standard_gamma(concentration) / rate;
+         return (at::xlogy(concentration, rate) + at::xlogy(concentration - 1, x) - rate * x -
+                 at::lgamma(concentration))
+             .sum();
+       }});
 
-  all.push_back({"Beta",
-                 {parameter(torch::full(shape, 2.0, options)), parameter(torch::full(shape, 3.0, options))},
-                 [](const auto& p) {
-                   const dist::Beta beta(p[0], p[1]);
-                   return beta.log_prob(beta.rsample()).sum();
-                 },
-                 [](const auto& p) {
-                   const auto& a = p[0];
-                   const auto& b = p[1];
-                   const auto ga = standard_gamma(a), gb = standard_gamma(b);
-                   const double eps = std::numeric_limits<float>::epsilon();
-                   const auto x = (ga / (ga + gb)).clamp(std::numeric_limits<float>::min(), 1 - eps);
-                   return (at::xlogy(a - 1, x) + (b - 1) * at::log1p(-x) - at::lgamma(a) -
-                           at::lgamma(b) + at::lgamma(a + b))
-                       .sum();
-                 }});
+  all.push_back(
+      {"Beta",
+       {parameter(torch::full(shape, 2.0, options)), parameter(torch::full(shape, 3.0, options))},
+       [](const auto& p) {
+         const dist::Beta beta(p[0], p[1]);
+         return beta.log_prob(beta.rsample()).sum();
+       },
+       [](const auto& p) {
+         const auto& a = p[0];
+         const auto& b = p[1];
+         const auto ga = standard_gamma(a), gb = standard_gamma(b);
+         const double eps = std::numeric_limits<float>::epsilon();
+         const auto x = (ga / (ga + gb)).clamp(std::numeric_limits<float>::min(), 1 - eps);
+         return (at::xlogy(a - 1, x) + (b - 1) * at::log1p(-x) - at::lgamma(a) - at::lgamma(b) +
+                 at::lgamma(a + b))
+             .sum();
+       }});
 
   all.push_back({"Dirichlet",
                  {parameter(torch::full(shape, 1.5, options))},
@@ -101,52 +103,54 @@ std::vector<Case> cases() {
                        .sum();
                  }});
 
-  all.push_back({"StudentT",
-                 {parameter(torch::full(shape, 4.0, options)), parameter(torch::zeros(shape, options)),
-                  parameter(torch::full(shape, 2.0, options))},
-                 [](const auto& p) {
-                   const dist::StudentT student(p[0], p[1], p[2]);
-                   return student.log_prob(student.rsample()).sum();
-                 },
-                 [](const auto& p) {
-                   const auto& df = p[0];
-                   const auto& loc = p[1];
-                   const auto& scale = p[2];
-                   const auto normal = at::randn(df.sizes(), df.options());
-                   const auto chi2 = 2 * standard_gamma(0.5 * df);
-                   const auto x = loc + scale * normal * at::rsqrt(chi2 / df);
-                   const auto y = (x - loc) / scale;
-                   const auto log_normalizer = scale.log() + 0.5 * df.log() +
-                                               0.5 * std::log(c10::pi<double>) +
-                                               at::lgamma(0.5 * df) - at::lgamma(0.5 * (df + 1));
-                   return (-0.5 * (df + 1) * at::log1p(y.square() / df) - log_normalizer).sum();
-                 }});
+  all.push_back(
+      {"StudentT",
+       {parameter(torch::full(shape, 4.0, options)), parameter(torch::zeros(shape, options)),
+        parameter(torch::full(shape, 2.0, options))},
+       [](const auto& p) {
+         const dist::StudentT student(p[0], p[1], p[2]);
+         return student.log_prob(student.rsample()).sum();
+       },
+       [](const auto& p) {
+         const auto& df = p[0];
+         const auto& loc = p[1];
+         const auto& scale = p[2];
+         const auto normal = at::randn(df.sizes(), df.options());
+         const auto chi2 = 2 * standard_gamma(0.5 * df);
+         const auto x = loc + scale * normal * at::rsqrt(chi2 / df);
+         const auto y = (x - loc) / scale;
+         const auto log_normalizer = scale.log() + 0.5 * df.log() +
+                                     0.5 * std::log(c10::pi<double>) + at::lgamma(0.5 * df) -
+                                     at::lgamma(0.5 * (df + 1));
+         return (-0.5 * (df + 1) * at::log1p(y.square() / df) - log_normalizer).sum();
+       }});
 
   // loc (256, 50), one shared 50 x 50 scale_tril.
-  const auto tril = torch::eye(kSize, options) + 0.1 * torch::ones({kSize, kSize}, options).tril(-1);
-  all.push_back({"MultivariateNormal",
-                 {parameter(torch::zeros(shape, options)), parameter(tril.clone())},
-                 [](const auto& p) {
-                   const auto mvn = dist::MultivariateNormal::from_scale_tril(p[0], p[1]);
-                   return mvn.log_prob(mvn.rsample()).sum();
-                 },
-                 [](const auto& p) {
-                   const auto& loc = p[0];
-                   const auto& scale_tril = p[1];
-                   const auto x = loc + at::randn(loc.sizes(), loc.options()).matmul(scale_tril.t());
-                   const auto whitened = at::linalg_solve_triangular(scale_tril, (x - loc).t(),
-                                                                     /*upper=*/false);
-                   const auto mahalanobis = whitened.square().sum(0);
-                   const auto half_log_det = scale_tril.diagonal().log().sum();
-                   return (-0.5 * (kSize * std::log(2 * c10::pi<double>) + mahalanobis) -
-                           half_log_det)
-                       .sum();
-                 }});
+  const auto tril =
+      torch::eye(kSize, options) + 0.1 * torch::ones({kSize, kSize}, options).tril(-1);
+  all.push_back(
+      {"MultivariateNormal",
+       {parameter(torch::zeros(shape, options)), parameter(tril.clone())},
+       [](const auto& p) {
+         const auto mvn = dist::MultivariateNormal::from_scale_tril(p[0], p[1]);
+         return mvn.log_prob(mvn.rsample()).sum();
+       },
+       [](const auto& p) {
+         const auto& loc = p[0];
+         const auto& scale_tril = p[1];
+         const auto x = loc + at::randn(loc.sizes(), loc.options()).matmul(scale_tril.t());
+         const auto whitened = at::linalg_solve_triangular(scale_tril, (x - loc).t(),
+                                                           /*upper=*/false);
+         const auto mahalanobis = whitened.square().sum(0);
+         const auto half_log_det = scale_tril.diagonal().log().sum();
+         return (-0.5 * (kSize * std::log(2 * c10::pi<double>) + mahalanobis) - half_log_det).sum();
+       }});
   return all;
 }
 
 /// µs for `steps` steps of `step` (forward, backward, gradients cleared).
-double time_block(const Case& c, const std::function<torch::Tensor(const std::vector<torch::Tensor>&)>& step,
+double time_block(const Case& c,
+                  const std::function<torch::Tensor(const std::vector<torch::Tensor>&)>& step,
                   int steps) {
   const auto start = Clock::now();
   for (int i = 0; i < steps; ++i) {

@@ -31,13 +31,17 @@ TEST_CASE("SVI with a Beta guide recovers the coin's exact posterior Beta(16, 14
   const auto flips = torch::tensor({1., 1., 1., 1., 1., 1., 0., 0., 0., 0.}, torch::kDouble);
 
   // The tutorial's settings: Adam lr 5e-4, betas (0.90, 0.999); 5000 steps.
-  ppl::infer::SVI svi(model, guide, ppl::optim::Adam(ppl::optim::AdamOptions(5e-4).betas(std::make_tuple(0.90, 0.999))),
-                      ppl::infer::Trace_ELBO());
+  ppl::infer::SVI svi(
+      model, guide,
+      ppl::optim::Adam(ppl::optim::AdamOptions(5e-4).betas(std::make_tuple(0.90, 0.999))),
+      ppl::infer::Trace_ELBO());
   for (int step = 0; step < 5000; ++step) svi.step(flips);
 
-  const double alpha = store.get("alpha_q").item<double>(), beta = store.get("beta_q").item<double>();
+  const double alpha = store.get("alpha_q").item<double>(),
+               beta = store.get("beta_q").item<double>();
   const double mean = alpha / (alpha + beta);
-  const double sd = std::sqrt(alpha * beta / ((alpha + beta) * (alpha + beta) * (alpha + beta + 1)));
+  const double sd =
+      std::sqrt(alpha * beta / ((alpha + beta) * (alpha + beta) * (alpha + beta + 1)));
   const double exact_mean = 16.0 / 30, exact_sd = std::sqrt(16.0 * 14 / (30 * 30 * 31));
   MESSAGE("Beta(" << alpha << ", " << beta << "): mean " << mean << " (exact " << exact_mean
                   << "), sd " << sd << " (exact " << exact_sd << ")");

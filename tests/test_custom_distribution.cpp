@@ -53,14 +53,15 @@ using ppl::testing::what_of;
 TEST_CASE("a user-defined distribution gets validation, expand and moments from its declaration") {
   const my::Rayleigh rayleigh(torch::tensor({1.0, 2.0}, torch::kDouble));
   const auto x = torch::tensor({0.5, 3.0}, torch::kDouble);
-  const auto expected = torch::tensor({std::log(0.5) - 0.125, std::log(3.0) - 2 * std::log(2.0) - 9.0 / 8},
-                                      torch::kDouble);
+  const auto expected = torch::tensor(
+      {std::log(0.5) - 0.125, std::log(3.0) - 2 * std::log(2.0) - 9.0 / 8}, torch::kDouble);
   CHECK(torch::allclose(rayleigh.log_prob(x), expected, 1e-12, 1e-12));
 
   CHECK(what_of([] { my::Rayleigh(-1.0); }) ==
         "Rayleigh: argument 'scale' must be positive, found -1");
-  CHECK(what_of([&] { rayleigh.log_prob(torch::tensor({1.0, -2.0}, torch::kDouble)); }) ==
-        "Rayleigh: value out of support positive: found -2 (at index 1)");
+  CHECK(what_of([&] {
+          rayleigh.log_prob(torch::tensor({1.0, -2.0}, torch::kDouble));
+        }) == "Rayleigh: value out of support positive: found -2 (at index 1)");
   CHECK(rayleigh.arg_constraints().at(0).first == "scale");
 
   const auto expanded = rayleigh.expand({3, 2});

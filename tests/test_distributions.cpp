@@ -21,9 +21,9 @@ namespace dist = ppl::dist;
 
 using ppl::testing::contains;
 
+using ppl::testing::generator;
 using ppl::testing::invalid_argument_of;
 using ppl::testing::ValidationScope;
-using ppl::testing::generator;
 
 namespace {
 
@@ -475,22 +475,23 @@ TEST_CASE("the declarations: arg_constraints, support, and the generic expand") 
 TEST_CASE("log_prob checks the value's shape and names the event that violates the support") {
   ValidationScope on(true);
   const dist::Normal normal(torch::zeros({4}, torch::kFloat64), 1.0);
-  CHECK(invalid_argument_of([&] { normal.log_prob(torch::zeros({3, 2}, torch::kFloat64)); }) ==
-        "Normal: value of shape (3, 2) does not fit batch_shape (4) and event_shape ()");
-  CHECK(normal.log_prob(torch::zeros({5, 4}, torch::kFloat64)).sizes() ==
-        torch::IntArrayRef{5, 4});
+  CHECK(invalid_argument_of([&] {
+          normal.log_prob(torch::zeros({3, 2}, torch::kFloat64));
+        }) == "Normal: value of shape (3, 2) does not fit batch_shape (4) and event_shape ()");
+  CHECK(normal.log_prob(torch::zeros({5, 4}, torch::kFloat64)).sizes() == torch::IntArrayRef{5, 4});
   const auto normals = normal.to_event(1);
   CHECK(contains(invalid_argument_of([&] { normals.log_prob(torch::zeros({3}, torch::kFloat64)); }),
                  "Normal: value of shape (3) does not fit batch_shape (4)"));
-  CHECK(invalid_argument_of([] { dist::Categorical(f64({0.5, -0.5, 1})); }) ==
-        "Categorical: argument 'probs' must be simplex, found (0.5, -0.5, 1)");
+  CHECK(invalid_argument_of([] {
+          dist::Categorical(f64({0.5, -0.5, 1}));
+        }) == "Categorical: argument 'probs' must be simplex, found (0.5, -0.5, 1)");
 }
 
 TEST_CASE("cdf and icdf of Normal and Uniform invert each other") {
   const dist::Normal normal(f64({0, 1}), f64({1, 2}));
   check_close(normal.cdf(f64({0, 1})), f64({0.5, 0.5}));
-  check_close(normal.cdf(f64({1.959963984540054, 1 + 2 * 1.959963984540054})),
-              f64({0.975, 0.975}), 1e-12);
+  check_close(normal.cdf(f64({1.959963984540054, 1 + 2 * 1.959963984540054})), f64({0.975, 0.975}),
+              1e-12);
   check_close(normal.icdf(normal.cdf(f64({-0.7, 2.5}))), f64({-0.7, 2.5}), 1e-12);
   const dist::Uniform uniform(f64({0, -1}), f64({2, 3}));
   check_close(uniform.cdf(f64({0.5, 2})), f64({0.25, 0.75}));

@@ -90,7 +90,8 @@ TEST_CASE("each registered KL agrees with a Monte Carlo estimate (float64, 4 sta
                             Normal(f64({0.5, -1.0}), f64({2.0, 0.8})).to_event(1));
 }
 
-TEST_CASE("the catalogue's KL pairs agree with Monte Carlo estimates (float64, 4 standard errors)") {
+TEST_CASE(
+    "the catalogue's KL pairs agree with Monte Carlo estimates (float64, 4 standard errors)") {
   const auto matrix = [](std::initializer_list<double> values, int64_t n) {
     return f64(values).reshape({n, n});
   };

@@ -35,7 +35,8 @@ class Bernoulli : public DistributionBase<Bernoulli> {
 
  protected:
   std::vector<Arg> args() override {
-    return {{"probs", &probs_, constraints::unit_interval}, {"logits", &logits_, constraints::real}};
+    return {{"probs", &probs_, constraints::unit_interval},
+            {"logits", &logits_, constraints::real}};
   }
 
  private:

@@ -38,7 +38,8 @@ class Categorical : public DistributionBase<Categorical> {
 
  protected:
   std::vector<Arg> args() override {
-    return {{"probs", &probs_, constraints::simplex, 1}, {"logits", &logits_, constraints::real, 1}};
+    return {{"probs", &probs_, constraints::simplex, 1},
+            {"logits", &logits_, constraints::real, 1}};
   }
 
  private:

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -132,7 +132,8 @@ torch::Tensor CorrCholesky::check(const torch::Tensor& value) const {
 }
 
 torch::Tensor PositiveDefinite::check(const torch::Tensor& value) const {
-  const auto symmetric = at::isclose(value, value.transpose(-1, -2), 1e-5, 1e-8).flatten(-2).all(-1);
+  const auto symmetric =
+      at::isclose(value, value.transpose(-1, -2), 1e-5, 1e-8).flatten(-2).all(-1);
   // A Cholesky factorization succeeds (info == 0) exactly for positive-definite matrices.
   const auto info = std::get<1>(at::linalg_cholesky_ex(value));
   return symmetric & (info == 0);
@@ -261,9 +262,9 @@ ConstraintPtr parse(const std::string& text) {
     return number_of<double>(arguments.at(i), text);
   };
   if (t == name) {
-    for (const ConstraintPtr& c : {real, positive, nonnegative, unit_interval, simplex, boolean,
-                                   nonnegative_integer, positive_integer, one_hot, lower_cholesky,
-                                   corr_cholesky, positive_definite}) {
+    for (const ConstraintPtr& c :
+         {real, positive, nonnegative, unit_interval, simplex, boolean, nonnegative_integer,
+          positive_integer, one_hot, lower_cholesky, corr_cholesky, positive_definite}) {
       if (c->to_string() == t) return c;
     }
     unknown(text);

@@ -54,7 +54,7 @@ torch::Tensor Dirichlet::rsample(const Shape& sample_shape,
   const auto shape = extended_shape(sample_shape);
   const bool same = concentration_.sizes().equals(shape);
   return DirichletDraw::apply(same ? concentration_ : concentration_.expand(shape),
-                             std::move(generator));
+                              std::move(generator));
 }
 
 torch::Tensor Dirichlet::log_prob(const torch::Tensor& value) const {

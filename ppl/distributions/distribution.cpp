@@ -175,16 +175,17 @@ void Distribution::validate_sample(const torch::Tensor& value) const {
                     sizes.slice(value.dim() - event).equals(c10::IntArrayRef(event_shape_)) &&
                     broadcastable(drop_rightmost(sizes, event), batch_shape_);
   if (!fits) {
-    throw std::invalid_argument(fmt::format(
-        "{}: value of shape {} does not fit batch_shape {} and event_shape {}", name(),
-        shape_str(sizes), shape_str(batch_shape_), shape_str(event_shape_)));
+    throw std::invalid_argument(
+        fmt::format("{}: value of shape {} does not fit batch_shape {} and event_shape {}", name(),
+                    shape_str(sizes), shape_str(batch_shape_), shape_str(event_shape_)));
   }
   const auto support = this->support();
   if (dynamic_cast<const constraints::Dependent*>(support.get())) return;
   const auto in_support = support->check(value);
   if (in_support.all().item<bool>()) return;
   throw std::invalid_argument(fmt::format("{}: value out of support {}: {}", name(),
-                                          support->to_string(), first_violation(value, in_support)));
+                                          support->to_string(),
+                                          first_violation(value, in_support)));
 }
 
 DistributionPtr Distribution::expand(const Shape& batch_shape) const {

@@ -8,12 +8,12 @@
 #include "ppl/distributions/gamma.h"
 #include "ppl/distributions/geometric.h"
 #include "ppl/distributions/laplace.h"
-#include "ppl/distributions/normal.h"
-#include "ppl/distributions/one_hot_categorical.h"
-#include "ppl/distributions/poisson.h"
 #include "ppl/distributions/log_normal.h"
 #include "ppl/distributions/lowrank_multivariate_normal.h"
 #include "ppl/distributions/multivariate_normal.h"
+#include "ppl/distributions/normal.h"
+#include "ppl/distributions/one_hot_categorical.h"
+#include "ppl/distributions/poisson.h"
 #include "ppl/distributions/transformed_distribution.h"
 #include "ppl/distributions/uniform.h"
 
@@ -104,8 +104,7 @@ torch::Tensor kl_exponential_exponential(const Exponential& p, const Exponential
 torch::Tensor kl_laplace_laplace(const Laplace& p, const Laplace& q) {
   const auto scale_ratio = p.scale() / q.scale();
   const auto distance = (p.loc() - q.loc()).abs();
-  return distance / q.scale() + scale_ratio * (-distance / p.scale()).exp() - scale_ratio.log() -
-         1;
+  return distance / q.scale() + scale_ratio * (-distance / p.scale()).exp() - scale_ratio.log() - 1;
 }
 
 /// rate_p log(rate_p / rate_q) - (rate_p - rate_q), with 0 log 0 = 0.
@@ -138,9 +137,8 @@ torch::Tensor kl_gaussian_gaussian(const torch::Tensor& p_loc, const torch::Tens
                                    const torch::Tensor& q_loc, const torch::Tensor& q_tril) {
   const auto n = static_cast<double>(p_loc.size(-1));
   if (p_loc.size(-1) != q_loc.size(-1)) {
-    throw std::invalid_argument(
-        fmt::format("kl_divergence: p has event size {} but q has {}", p_loc.size(-1),
-                    q_loc.size(-1)));
+    throw std::invalid_argument(fmt::format("kl_divergence: p has event size {} but q has {}",
+                                            p_loc.size(-1), q_loc.size(-1)));
   }
   const auto half_log_det_ratio =
       q_tril.diagonal(0, -2, -1).log().sum(-1) - p_tril.diagonal(0, -2, -1).log().sum(-1);

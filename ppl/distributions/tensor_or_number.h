@@ -11,9 +11,9 @@ namespace ppl::dist {
 
 class TensorOrNumber {
  public:
-  TensorOrNumber(torch::Tensor tensor) : tensor_(std::move(tensor)) {}  // NOLINT: implicit
-  TensorOrNumber(double number) : number_(number) {}                   // NOLINT: implicit
-  TensorOrNumber(int number) : number_(number) {}                      // NOLINT: implicit
+  TensorOrNumber(torch::Tensor tensor) : tensor_(std::move(tensor)) {}      // NOLINT: implicit
+  TensorOrNumber(double number) : number_(number) {}                        // NOLINT: implicit
+  TensorOrNumber(int number) : number_(number) {}                           // NOLINT: implicit
   TensorOrNumber(int64_t number) : number_(static_cast<double>(number)) {}  // NOLINT: implicit
 
   bool is_number() const { return !tensor_.defined(); }

@@ -1,6 +1,7 @@
 #pragma once
 // `biject_to(constraint)` and `transform_to(constraint)`: registries of transforms from
-// unconstrained reals onto a constraint's space (PyTorch's `torch.distributions.constraint_registry`).
+// unconstrained reals onto a constraint's space (PyTorch's
+// `torch.distributions.constraint_registry`).
 //
 // biject_to gives a bijection (what autoguides and HMC need: the unconstrained space has exactly
 // the right dimension); transform_to may give a map that is only onto (softmax for simplex,

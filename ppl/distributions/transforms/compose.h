@@ -16,8 +16,7 @@ class Compose : public Transform {
   torch::Tensor forward(const torch::Tensor& x) const override;
   torch::Tensor inverse(const torch::Tensor& y) const override;
   /// The sum of the parts' terms, each reduced to the composite's domain event dims.
-  torch::Tensor log_abs_det_jacobian(const torch::Tensor& x,
-                                     const torch::Tensor& y) const override;
+  torch::Tensor log_abs_det_jacobian(const torch::Tensor& x, const torch::Tensor& y) const override;
   constraints::ConstraintPtr domain() const override;
   constraints::ConstraintPtr codomain() const override;
   bool bijective() const override;
