@@ -102,7 +102,7 @@ class HandVAE {
     optimizer_.zero_grad();
     auto [z_loc, z_scale] = vae_->encoder->forward(x);
     auto z = z_loc + torch::randn_like(z_loc) * z_scale;
-    auto probs = vae_->decoder->forward(z);
+    auto probs = vae_->decoder->forward(z).loc;
     auto log_prior = -0.5 * z.square() - kHalfLog2Pi;
     auto log_lik =
         -torch::binary_cross_entropy(probs.clamp(eps_, 1 - eps_), x, {}, at::Reduction::None);

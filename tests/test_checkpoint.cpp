@@ -37,7 +37,7 @@ struct Run {
   ppl::optim::Adam optimizer{ppl::optim::AdamOptions(1e-2)};
 
   Run(int64_t z_dim, int64_t hidden_dim, int steps, uint64_t seed)
-      : vae(ppl::models::VAEOptions().z_dim(z_dim).hidden_dim(hidden_dim)) {
+      : vae(ppl::models::VAEOptions().z_dim(z_dim).hidden_dims({hidden_dim})) {
     torch::manual_seed(seed);
     for (auto& parameter : vae->parameters()) {
       torch::NoGradGuard no_grad;
@@ -52,8 +52,7 @@ struct Run {
   Checkpoint header(int64_t epoch) const {
     Checkpoint checkpoint;
     checkpoint.epoch = epoch;
-    checkpoint.z_dim = vae->options().z_dim();
-    checkpoint.hidden_dim = vae->options().hidden_dim();
+    checkpoint.model = {{"z_dim", vae->options().z_dim()}};
     return checkpoint;
   }
 
@@ -149,13 +148,12 @@ TEST_CASE("a checkpoint restores params, optimizer state and the generator exact
   CHECK_FALSE(Snapshot(resumed.store, resumed.optimizer) == expected);
   const Checkpoint checkpoint = load_checkpoint(path);
   CHECK(checkpoint.epoch == 7);
-  CHECK(checkpoint.z_dim == 4);
-  CHECK(checkpoint.hidden_dim == 32);
+  CHECK(checkpoint.model == nlohmann::json{{"z_dim", 4}});
   restore_checkpoint(checkpoint, path, resumed.store, resumed.optimizer, torch::kCPU);
   CHECK(Snapshot(resumed.store, resumed.optimizer) == expected);
   // The modules see the restored values (they share storage with the store).
-  CHECK(torch::equal(resumed.vae->decoder->named_parameters()["fc1.weight"],
-                     saved.vae->decoder->named_parameters()["fc1.weight"]));
+  CHECK(torch::equal(resumed.vae->decoder->named_parameters()["hidden.fc1.weight"],
+                     saved.vae->decoder->named_parameters()["hidden.fc1.weight"]));
 }
 
 TEST_CASE("truncated and corrupt checkpoints are errors naming the file and what is wrong") {
@@ -235,7 +233,7 @@ TEST_CASE("a checkpoint of another model is an error naming the param, and chang
     Run(2, 32, 1, 2).save(path, 1);
     CHECK(contains(failed_restore(path, run),
                    "checkpoint '" + path +
-                       "': param 'encoder$$$fc21.weight' has shape (2, 32), the model expects "
+                       "': param 'encoder$$$loc.weight' has shape (2, 32), the model expects "
                        "(4, 32)"));
   }
   SUBCASE("other names") {
@@ -248,7 +246,7 @@ TEST_CASE("a checkpoint of another model is an error naming the param, and chang
   }
   SUBCASE("a param of the model missing") {
     ppl::ParamStore store;
-    ppl::models::VAE vae(ppl::models::VAEOptions().z_dim(4).hidden_dim(32));
+    ppl::models::VAE vae(ppl::models::VAEOptions().z_dim(4).hidden_dims({32}));
     {
       ppl::ParamStoreScope scope(store);
       ppl::module("encoder", vae->encoder);
@@ -256,11 +254,11 @@ TEST_CASE("a checkpoint of another model is an error naming the param, and chang
     ppl::optim::Adam optimizer;
     save_checkpoint(path, run.header(1), store, optimizer, torch::kCPU);
     CHECK(contains(failed_restore(path, run),
-                   "checkpoint '" + path + "' has no param 'decoder$$$fc1.weight'"));
+                   "checkpoint '" + path + "' has no param 'decoder$$$hidden.fc1.weight'"));
   }
   SUBCASE("a param with another constraint") {
     ppl::ParamStore store = run.store;
-    store.set("decoder$$$fc21.bias", torch::ones({784}), ppl::constraints::positive);
+    store.set("decoder$$$loc.bias", torch::ones({784}), ppl::constraints::positive);
     save_checkpoint(path, run.header(1), store, run.optimizer, torch::kCPU);
     CHECK(contains(failed_restore(path, run), "has constraint positive, the model expects real"));
   }
@@ -375,8 +373,7 @@ TEST_CASE("fuzz: mutated checkpoints load, or fail with a clean error naming the
   Run::take_steps(store, optimizer, 2);
   Checkpoint header;
   header.epoch = 2;
-  header.z_dim = 1;
-  header.hidden_dim = 1;
+  header.model = {{"z_dim", 1}};
   header.metrics = nlohmann::json::array({{{"epoch", 1}, {"train_loss", 3.5}}});
   save_checkpoint(valid, header, store, optimizer, torch::kCPU);
   const std::string good = as_string(ppl::read_file(valid));

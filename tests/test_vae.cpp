@@ -62,7 +62,7 @@ ppl::examples::TrainingOptions small_run(const std::string& data_dir, const std:
   o.epochs = 3;
   o.batch_size = 64;
   o.z_dim = 4;
-  o.hidden_dim = 32;
+  o.hidden_dims = {32};
   o.test_frequency = 2;
   o.data_dir = data_dir;
   o.out_dir = out_dir;
@@ -73,7 +73,7 @@ ppl::examples::TrainingOptions small_run(const std::string& data_dir, const std:
 }  // namespace
 
 TEST_CASE("the VAE's model and guide have the tutorial's sites and shapes") {
-  VAE vae(VAEOptions().z_dim(5).hidden_dim(16));
+  VAE vae(VAEOptions().z_dim(5).hidden_dims({16}));
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
   auto x = synthetic_images(3, 0).reshape({3, 784});
@@ -88,15 +88,15 @@ TEST_CASE("the VAE's model and guide have the tutorial's sites and shapes") {
   CHECK(obs.is_observed);
   CHECK(obs.fn->event_shape() == ppl::dist::Shape{784});
   CHECK(model_trace.at("latent").cond_indep_stack.at(0).name == "data");
-  CHECK(store.contains("encoder$$$fc1.weight"));
-  CHECK(store.contains("decoder$$$fc21.bias"));
+  CHECK(store.contains("encoder$$$hidden.fc1.weight"));
+  CHECK(store.contains("decoder$$$loc.bias"));
   CHECK(vae->reconstruct_img(x).sizes() == torch::IntArrayRef({3, 784}));
 }
 
 TEST_CASE_TEMPLATE("training on synthetic images lowers the loss", Loss, ppl::infer::Trace_ELBO,
                    ppl::infer::TraceMeanField_ELBO) {
   torch::manual_seed(0);
-  VAE vae(VAEOptions().z_dim(4).hidden_dim(64));
+  VAE vae(VAEOptions().z_dim(4).hidden_dims({64}));
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
   ppl::infer::SVI svi([&](const torch::Tensor& x) { vae->model(x); },
@@ -147,8 +147,10 @@ TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
   other_model.z_dim = 7;
   other_model.epochs = 4;
   std::ostringstream ignored;
-  CHECK_THROWS_WITH_AS(ppl::examples::train_vae(other_model, ignored),
-                       doctest::Contains("checkpoint.pt' is for z_dim 4"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(
+      ppl::examples::train_vae(other_model, ignored),
+      doctest::Contains("checkpoint.pt' is for another model: z_dim 4 there, 7 here"),
+      std::runtime_error);
   auto unknown_elbo = resumed_options;
   unknown_elbo.elbo = "tracegraph";
   CHECK_THROWS_WITH_AS(ppl::examples::train_vae(unknown_elbo, ignored),

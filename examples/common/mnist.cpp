@@ -110,4 +110,11 @@ torch::Tensor MnistBatches::labels(int64_t i) const {
   return rows_of(labels_, i).to(device_).to(torch::kLong);
 }
 
+MnistSplit binarize(MnistSplit split, uint64_t seed) {
+  auto generator = at::detail::createCPUGenerator(seed);
+  auto probs = split.images.to(torch::kFloat64) / 255.0;
+  split.images = (at::bernoulli(probs, generator) * 255).to(torch::kUInt8);
+  return split;
+}
+
 }  // namespace ppl::examples

@@ -20,6 +20,10 @@ struct MnistSplit {
 /// or malformed, and naming both when images and labels differ in count.
 MnistSplit load_mnist(const std::string& data_dir, bool train);
 
+/// The split with every pixel replaced by one Bernoulli draw with its intensity as probability
+/// (0 or 255), from a generator seeded with `seed`: the same images for the same seed.
+MnistSplit binarize(MnistSplit split, uint64_t seed);
+
 /// Minibatches over a split, as PyTorch's DataLoader with drop_last=False: batch i of an epoch
 /// holds examples [i * batch_size, (i + 1) * batch_size) of that epoch's order, the last batch
 /// possibly smaller. With shuffling, epoch k's order is a permutation drawn from (seed, k) with a

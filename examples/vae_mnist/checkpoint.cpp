@@ -12,7 +12,7 @@ namespace ppl::examples {
 namespace {
 
 constexpr const char* kFormat = "ppl.vae_mnist.checkpoint";
-constexpr int64_t kVersion = 1;
+constexpr int64_t kVersion = 2;  // 2: the model architecture as JSON
 
 at::Generator generator_of(const torch::Device& device) {
   return device.is_cuda() ? at::globalContext().defaultGenerator(device)
@@ -68,8 +68,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, const Pa
   TensorArchive archive;
   archive.metadata[kFormat] = {{"version", kVersion},
                                {"epoch", header.epoch},
-                               {"z_dim", header.z_dim},
-                               {"hidden_dim", header.hidden_dim},
+                               {"model", header.model},
                                {"metrics", header.metrics}};
   store.save_to(archive, "params/");
   optimizer.save_to(archive, "optimizer/");
@@ -87,13 +86,11 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw std::runtime_error(
           fmt::format("version {}, this program reads {}", header.at("version").dump(), kVersion));
     checkpoint.epoch = header.at("epoch").get<int64_t>();
-    checkpoint.z_dim = header.at("z_dim").get<int64_t>();
-    checkpoint.hidden_dim = header.at("hidden_dim").get<int64_t>();
+    checkpoint.model = header.at("model");
     checkpoint.metrics = header.at("metrics");
-    if (checkpoint.epoch < 0 || checkpoint.z_dim < 1 || checkpoint.hidden_dim < 1)
-      throw std::runtime_error(fmt::format("impossible epoch {}, z_dim {} or hidden_dim {}",
-                                           checkpoint.epoch, checkpoint.z_dim,
-                                           checkpoint.hidden_dim));
+    if (checkpoint.epoch < 0 || !checkpoint.model.is_object())
+      throw std::runtime_error(fmt::format("impossible epoch {} or model {}", checkpoint.epoch,
+                                           checkpoint.model.dump()));
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("cannot load checkpoint '{}': {}", path, e.what()));
   }

@@ -11,9 +11,8 @@
 namespace ppl::examples {
 
 struct Checkpoint {
-  int64_t epoch = 0;  ///< epochs completed
-  int64_t z_dim = 0;  ///< model sizes, checked on resume
-  int64_t hidden_dim = 0;
+  int64_t epoch = 0;                                 ///< epochs completed
+  nlohmann::json model = nlohmann::json::object();   ///< the architecture, checked on resume
   nlohmann::json metrics = nlohmann::json::array();  ///< the run's metrics so far
   TensorArchive state;  ///< params, optimizer state, random generator states (filled by load)
 };

@@ -9,13 +9,23 @@
 
 namespace ppl::examples {
 
-/// Settings of a run; the defaults are the tutorial's.
+/// Settings of a run; the defaults are the tutorial's (the preset "pyro-tutorial").
 struct TrainingOptions {
   int64_t epochs = 100;
   int64_t batch_size = 256;
   double lr = 1e-3;
   int64_t z_dim = 50;
-  int64_t hidden_dim = 400;
+  std::vector<int64_t> hidden_dims{400};  ///< encoder's hidden layers; the decoder's reversed
+  std::string activation = "softplus";    ///< softplus, relu or tanh
+  /// bernoulli, continuous-bernoulli, gaussian (learned variance) or igaussian (unit variance)
+  std::string likelihood = "bernoulli";
+  bool encoder_log_variance = false;  ///< the encoder outputs log sigma^2 instead of log sigma
+  /// none: pixel intensities in [0, 1]; dynamic: a fresh Bernoulli draw of every training image
+  /// each epoch; fixed: one draw of the training set. The test set, when binarized, is drawn
+  /// once (from the seed).
+  std::string binarize = "none";
+  int64_t particles = 1;  ///< ELBO samples per image (vectorized)
+  double beta = 1.0;      ///< weight of the latent's terms (a beta-VAE when not 1)
   int64_t test_frequency = 5;
   std::string elbo = "trace";  ///< "trace" (Trace_ELBO) or "meanfield" (TraceMeanField_ELBO)
   uint64_t seed = 0;
@@ -29,6 +39,11 @@ struct TrainingOptions {
   /// After training, the test set's importance-weighted estimate of log p(x) per image with
   /// each of these numbers of samples per image (IWAE bound).
   std::vector<int64_t> eval_iwae;
+  /// At each test epoch, also the test set's log p(x) estimate with this many samples per
+  /// image (0: none), written to metrics.json and drawn in loglik.png.
+  int64_t test_iwae = 0;
+  /// After training, embed the test set's latent means in 2-D with t-SNE (tsne.png, tsne.csv).
+  bool tsne = false;
 };
 
 /// One epoch's figures, as written to metrics.json.
@@ -38,6 +53,7 @@ struct EpochMetrics {
   std::optional<double> test_loss;  ///< the same on the test set, at test epochs
   double train_seconds = 0;
   double test_seconds = 0;
+  std::optional<double> test_log_likelihood;  ///< with test_iwae samples, at test epochs
 };
 
 /// One importance-weighted evaluation of the test set, as written to metrics.json.
