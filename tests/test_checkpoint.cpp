@@ -2,7 +2,7 @@
 // nothing when they fail, writes interrupted by a kill, and a seeded fuzz test of the loader.
 #include <doctest/doctest.h>
 
-#include "examples/vae_mnist/checkpoint.h"
+#include "examples/common/checkpoint.h"
 #include "models/vae.h"
 #include "ppl/core/file_io.h"
 #include "ppl/optim/adam.h"
@@ -282,9 +282,9 @@ TEST_CASE("a checkpoint of another model is an error naming the param, and chang
   }
   SUBCASE("a param store file, and an archive of something else") {
     run.store.save(path);
-    CHECK(contains(failed_restore(path, run), "ppl.vae_mnist.checkpoint"));
+    CHECK(contains(failed_restore(path, run), "ppl.examples.checkpoint"));
     ppl::TensorArchive archive;
-    archive.metadata["ppl.vae_mnist.checkpoint"] = {{"version", 1}, {"epoch", -3}};
+    archive.metadata["ppl.examples.checkpoint"] = {{"version", 2}, {"epoch", -3}};
     ppl::save_archive(path, archive);
     CHECK(contains(failed_restore(path, run), "cannot load checkpoint"));
   }

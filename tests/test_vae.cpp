@@ -2,7 +2,7 @@
 // outputs, checkpoints and exact resumption.
 #include <doctest/doctest.h>
 
-#include "examples/vae_mnist/checkpoint.h"
+#include "examples/common/checkpoint.h"
 #include "examples/vae_mnist/training.h"
 #include "models/vae.h"
 

@@ -1,11 +1,11 @@
 #include "examples/vae_mnist/training.h"
 
+#include "examples/common/checkpoint.h"
+#include "examples/common/epoch_metrics.h"
 #include "examples/common/image_grid.h"
 #include "examples/common/mnist.h"
-#include "examples/common/plot.h"
 #include "examples/common/png.h"
 #include "examples/common/progress.h"
-#include "examples/vae_mnist/checkpoint.h"
 #include "models/vae.h"
 
 #include <ppl/ppl.h>
@@ -85,39 +85,6 @@ std::string differences(const Json& there, const Json& here) {
   return text;
 }
 
-Json to_json(const std::vector<EpochMetrics>& history) {
-  Json epochs = Json::array();
-  for (const auto& m : history) {
-    Json entry{
-        {"epoch", m.epoch}, {"train_loss", m.train_loss}, {"train_seconds", m.train_seconds}};
-    if (m.test_loss) {
-      entry["test_loss"] = *m.test_loss;
-      entry["test_seconds"] = m.test_seconds;
-    }
-    if (m.test_log_likelihood) entry["test_log_likelihood"] = *m.test_log_likelihood;
-    epochs.push_back(entry);
-  }
-  return epochs;
-}
-
-std::vector<EpochMetrics> history_from_json(const Json& epochs) {
-  std::vector<EpochMetrics> history;
-  for (const auto& entry : epochs) {
-    EpochMetrics m;
-    m.epoch = entry.at("epoch").get<int64_t>();
-    m.train_loss = entry.at("train_loss").get<double>();
-    m.train_seconds = entry.at("train_seconds").get<double>();
-    if (entry.contains("test_loss")) {
-      m.test_loss = entry.at("test_loss").get<double>();
-      m.test_seconds = entry.at("test_seconds").get<double>();
-    }
-    if (entry.contains("test_log_likelihood"))
-      m.test_log_likelihood = entry.at("test_log_likelihood").get<double>();
-    history.push_back(m);
-  }
-  return history;
-}
-
 Json to_json(const std::vector<IwaeMetrics>& evaluations) {
   Json entries = Json::array();
   for (const auto& m : evaluations) {
@@ -138,24 +105,6 @@ void write_metrics(const TrainingOptions& o, const std::vector<EpochMetrics>& hi
   Json metrics{{"options", to_json(o)}, {"epochs", to_json(history)}};
   if (!iwae.empty()) metrics["iwae"] = to_json(iwae);
   write_text_atomically(o.out_dir + "/metrics.json", metrics.dump(2) + "\n");
-}
-
-/// Figure 3 of the tutorial: train and test ELBO (= -loss) against epoch.
-void write_elbo_plot(const std::string& path, const std::vector<EpochMetrics>& history) {
-  Series train{"train", {}, {}, Color{31, 119, 180}}, test{"test", {}, {}, Color{255, 127, 14}};
-  for (const auto& m : history) {
-    train.x.push_back(static_cast<double>(m.epoch));
-    train.y.push_back(-m.train_loss);
-    if (m.test_loss) {
-      test.x.push_back(static_cast<double>(m.epoch));
-      test.y.push_back(-*m.test_loss);
-    }
-  }
-  PlotOptions options;
-  options.title = "VAE on MNIST: ELBO per image";
-  options.x_label = "epoch";
-  options.y_label = "ELBO";
-  save_line_plot(path, {train, test}, options);
 }
 
 /// 64 images decoded from the model's prior draws of the latent, and 32 test images (top half)
@@ -268,10 +217,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   int64_t first_epoch = 1;
   if (o.resume && std::filesystem::exists(checkpoint_path)) {
     const Checkpoint c = load_checkpoint(checkpoint_path);
-    const std::string differ = differences(c.model, model_json(o));
-    if (!differ.empty())
-      throw std::runtime_error(
-          fmt::format("checkpoint '{}' is for another model: {}", checkpoint_path, differ));
+    check_same_model(c, model_json(o), checkpoint_path);
     try {
       history = history_from_json(c.metrics);
     } catch (const nlohmann::json::exception& e) {
@@ -331,7 +277,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     history.push_back(metrics);
 
     write_metrics(o, history, {});
-    write_elbo_plot(o.out_dir + "/elbo.png", history);
+    write_elbo_figure(o.out_dir, history);
     Checkpoint checkpoint;
     checkpoint.epoch = epoch;
     checkpoint.model = model_json(o);

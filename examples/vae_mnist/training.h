@@ -1,6 +1,8 @@
 #pragma once
 // Training Pyro's tutorial VAE on MNIST: the loop behind the vae_mnist program.
 
+#include "examples/common/epoch_metrics.h"
+
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -44,16 +46,6 @@ struct TrainingOptions {
   int64_t test_iwae = 0;
   /// After training, embed the test set's latent means in 2-D with t-SNE (tsne.png, tsne.csv).
   bool tsne = false;
-};
-
-/// One epoch's figures, as written to metrics.json.
-struct EpochMetrics {
-  int64_t epoch = 0;
-  double train_loss = 0;            ///< summed -ELBO over the training set / its size
-  std::optional<double> test_loss;  ///< the same on the test set, at test epochs
-  double train_seconds = 0;
-  double test_seconds = 0;
-  std::optional<double> test_log_likelihood;  ///< with test_iwae samples, at test epochs
 };
 
 /// One importance-weighted evaluation of the test set, as written to metrics.json.

@@ -1,6 +1,6 @@
 #pragma once
-// The vae_mnist checkpoint: everything needed to continue a run exactly where it stopped, in
-// one file written atomically after every epoch.
+// The examples' training checkpoint: everything needed to continue a run exactly where it
+// stopped, in one file written atomically after every epoch.
 
 #include <ppl/core/tensor_archive.h>
 #include <ppl/optim/optimizer.h>
@@ -24,8 +24,13 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, const Pa
                      const optim::Optimizer& optimizer, const torch::Device& device);
 
 /// Reads a checkpoint; std::runtime_error naming `path` if it is missing, truncated, corrupt or
-/// not a vae_mnist checkpoint.
+/// not a checkpoint of the examples.
 Checkpoint load_checkpoint(const std::string& path);
+
+/// Throws std::runtime_error naming `path` and every differing key ("z_dim 4 there, 7 here")
+/// unless the checkpoint's model description equals `model`.
+void check_same_model(const Checkpoint& checkpoint, const nlohmann::json& model,
+                      const std::string& path);
 
 /// Puts a loaded checkpoint's parameters, optimizer state and generator states in place. The
 /// checkpoint must hold exactly the params of `store` (the model's), with their shapes and

@@ -1,4 +1,4 @@
-#include "examples/vae_mnist/checkpoint.h"
+#include "examples/common/checkpoint.h"
 
 #include <ppl/distributions/distribution.h>
 
@@ -11,7 +11,7 @@
 namespace ppl::examples {
 namespace {
 
-constexpr const char* kFormat = "ppl.vae_mnist.checkpoint";
+constexpr const char* kFormat = "ppl.examples.checkpoint";
 constexpr int64_t kVersion = 2;  // 2: the model architecture as JSON
 
 at::Generator generator_of(const torch::Device& device) {
@@ -95,6 +95,20 @@ Checkpoint load_checkpoint(const std::string& path) {
     throw std::runtime_error(fmt::format("cannot load checkpoint '{}': {}", path, e.what()));
   }
   return checkpoint;
+}
+
+void check_same_model(const Checkpoint& checkpoint, const nlohmann::json& model,
+                      const std::string& path) {
+  std::string differences;
+  for (const auto& [key, value] : model.items()) {
+    const auto saved = checkpoint.model.contains(key) ? checkpoint.model.at(key) : nlohmann::json();
+    if (saved != value)
+      differences += fmt::format("{}{} {} there, {} here", differences.empty() ? "" : "; ", key,
+                                 saved.dump(), value.dump());
+  }
+  if (!differences.empty())
+    throw std::runtime_error(
+        fmt::format("checkpoint '{}' is for another model: {}", path, differences));
 }
 
 void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, ParamStore& store,
