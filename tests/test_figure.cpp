@@ -1,9 +1,10 @@
 // Figures through gnuplot: the data and script files, rendering, absent gnuplot, gnuplot errors
 // and bad input.
 // LibTorch first, as the build's precompiled header does: otherwise glog's CHECK (pulled in by
-// LibTorch) replaces doctest's.
-#include <doctest/doctest.h>
+// LibTorch) replaces doctest's when this file is compiled on its own.
 #include <torch/torch.h>
+
+#include <doctest/doctest.h>
 #include "tests/support.h"
 
 #include <sys/stat.h>
