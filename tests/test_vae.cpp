@@ -122,8 +122,8 @@ TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
   CHECK(full[1].test_loss.has_value());  // every 2nd
   CHECK(full[2].test_loss.has_value());  // last
   CHECK(full[2].train_loss < full[0].train_loss);
-  for (const char* file : {"metrics.json", "elbo.png", "checkpoint.pt", "samples_epoch_001.png",
-                           "reconstructions_epoch_003.png"}) {
+  for (const char* file : {"metrics.json", "elbo.png", "elbo.dat", "elbo.gp", "checkpoint.pt",
+                           "samples_epoch_001.png", "reconstructions_epoch_003.png"}) {
     CAPTURE(file);
     CHECK(fs::exists(out_full + "/" + file));
   }

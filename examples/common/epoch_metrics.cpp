@@ -1,6 +1,6 @@
 #include "examples/common/epoch_metrics.h"
 
-#include "examples/common/plot.h"
+#include "examples/common/figure.h"
 
 namespace ppl::examples {
 
@@ -37,21 +37,38 @@ std::vector<EpochMetrics> history_from_json(const nlohmann::json& epochs) {
   return history;
 }
 
-void write_elbo_figure(const std::string& out_dir, const std::vector<EpochMetrics>& history) {
-  Series train{"train", {}, {}, Color{31, 119, 180}}, test{"test", {}, {}, Color{255, 127, 14}};
+std::string write_epoch_figures(const std::string& out_dir,
+                                const std::vector<EpochMetrics>& history) {
+  LineSeries train{"train", {}, {}}, test{"test", {}, {}}, log_likelihood{"test", {}, {}};
   for (const auto& m : history) {
-    train.x.push_back(static_cast<double>(m.epoch));
+    const auto epoch = static_cast<double>(m.epoch);
+    train.x.push_back(epoch);
     train.y.push_back(-m.train_loss);
     if (m.test_loss) {
-      test.x.push_back(static_cast<double>(m.epoch));
+      test.x.push_back(epoch);
       test.y.push_back(-*m.test_loss);
     }
+    if (m.test_log_likelihood) {
+      log_likelihood.x.push_back(epoch);
+      log_likelihood.y.push_back(*m.test_log_likelihood);
+    }
   }
-  PlotOptions options;
-  options.title = "VAE on MNIST: ELBO per image";
-  options.x_label = "epoch";
-  options.y_label = "ELBO";
-  save_line_plot(out_dir + "/elbo.png", {train, test}, options);
+  LineFigure elbo;
+  elbo.series = {train, test};
+  elbo.title = "ELBO per image";
+  elbo.x_label = "epoch";
+  elbo.y_label = "ELBO";
+  std::string hint = save_line_figure(out_dir, "elbo", elbo).hint;
+  if (!log_likelihood.x.empty()) {
+    LineFigure figure;
+    figure.series = {log_likelihood};
+    figure.title = "log p(x) per image, importance sampled";
+    figure.x_label = "epoch";
+    figure.y_label = "log p(x)";
+    const auto files = save_line_figure(out_dir, "loglik", figure);
+    if (hint.empty()) hint = files.hint;
+  }
+  return hint;
 }
 
 }  // namespace ppl::examples

@@ -1,6 +1,6 @@
 #pragma once
 // The per-epoch record of a training run: what metrics.json and the checkpoint keep, and the
-// ELBO figure drawn from it.
+// figures drawn from it.
 
 #include <nlohmann/json.hpp>
 
@@ -25,8 +25,10 @@ nlohmann::json to_json(const std::vector<EpochMetrics>& history);
 /// The inverse of to_json; nlohmann::json::exception on a missing or mistyped field.
 std::vector<EpochMetrics> history_from_json(const nlohmann::json& epochs);
 
-/// Figure 3 of the tutorial: train and test ELBO (= -loss) against epoch, as elbo.png in
-/// `out_dir`.
-void write_elbo_figure(const std::string& out_dir, const std::vector<EpochMetrics>& history);
+/// Writes to `out_dir`, through gnuplot (figure.h), Figure 3 of the tutorial (elbo.png: train
+/// and test ELBO, = -loss, against epoch) and, when the history has log-likelihood estimates,
+/// loglik.png. Returns how to render them by hand when gnuplot is missing, else "".
+std::string write_epoch_figures(const std::string& out_dir,
+                                const std::vector<EpochMetrics>& history);
 
 }  // namespace ppl::examples

@@ -2,10 +2,12 @@
 
 #include "examples/common/checkpoint.h"
 #include "examples/common/epoch_metrics.h"
+#include "examples/common/figure.h"
 #include "examples/common/image_grid.h"
 #include "examples/common/mnist.h"
 #include "examples/common/png.h"
 #include "examples/common/progress.h"
+#include "examples/common/tsne.h"
 #include "models/vae.h"
 
 #include <ppl/ppl.h>
@@ -73,18 +75,6 @@ models::VAEOptions vae_options(const TrainingOptions& o) {
       .beta(o.beta);
 }
 
-/// "z_dim 4 there, 7 here; ..." for the keys whose values differ; empty when none does.
-std::string differences(const Json& there, const Json& here) {
-  std::string text;
-  for (const auto& [key, value] : here.items()) {
-    const Json other = there.contains(key) ? there.at(key) : Json();
-    if (other != value)
-      text += fmt::format("{}{} {} there, {} here", text.empty() ? "" : "; ", key, other.dump(),
-                          value.dump());
-  }
-  return text;
-}
-
 Json to_json(const std::vector<IwaeMetrics>& evaluations) {
   Json entries = Json::array();
   for (const auto& m : evaluations) {
@@ -100,10 +90,12 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, std::vector<char>(text.begin(), text.end()));
 }
 
+/// metrics.json: the options, every epoch's metrics, and the evaluations after training ("iwae",
+/// "tsne") when there are any.
 void write_metrics(const TrainingOptions& o, const std::vector<EpochMetrics>& history,
-                   const std::vector<IwaeMetrics>& iwae) {
+                   const Json& evaluations = Json::object()) {
   Json metrics{{"options", to_json(o)}, {"epochs", to_json(history)}};
-  if (!iwae.empty()) metrics["iwae"] = to_json(iwae);
+  metrics.update(evaluations);
   write_text_atomically(o.out_dir + "/metrics.json", metrics.dump(2) + "\n");
 }
 
@@ -145,6 +137,54 @@ double test_log_likelihood(models::VAE& vae, const MnistSplit& test, int64_t num
     progress.update(i + 1);
   }
   return total / static_cast<double>(batches.size());
+}
+
+/// Figure 5 of the tutorial: the latent means of the test images embedded in 2-D by t-SNE,
+/// coloured by digit (tsne.png, tsne.csv). Returns the figures for metrics.json: seconds and the
+/// leave-one-out 10-nearest-neighbour digit accuracy in 2-D and in the latent space.
+Json write_tsne(models::VAE& vae, const MnistSplit& test, const TrainingOptions& o,
+                const torch::Device& device, std::ostream& log) {
+  torch::NoGradGuard no_grad;
+  const MnistBatches batches(test, 1000, /*shuffle=*/false, device, o.seed);
+  std::vector<torch::Tensor> means;
+  for (int64_t i = 0; i < batches.num_batches(); ++i)
+    means.push_back(vae->encoder->forward(batches.batch(i)).first.to(torch::kCPU));
+  const auto latents = torch::cat(means).to(torch::kFloat64);
+  const auto labels = test.labels.to(torch::kInt64);
+
+  const auto start = Clock::now();
+  const int64_t iterations = TsneOptions().iterations();
+  ProgressBar progress("[tsne]", iterations, o.progress);
+  const auto embedding =
+      tsne(latents, TsneOptions().seed(o.seed), [&](int64_t done) { progress.update(done); });
+  progress.finish();
+  const double seconds = seconds_since(start);
+  const double accuracy_2d = knn_accuracy(embedding, labels, 10);
+  const double accuracy_latent = knn_accuracy(latents, labels, 10);
+
+  std::string csv = "x,y,digit\n";
+  const auto y = embedding.accessor<double, 2>();
+  const auto digit = labels.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < embedding.size(0); ++i)
+    csv += fmt::format("{},{},{}\n", y[i][0], y[i][1], digit[i]);
+  write_text_atomically(o.out_dir + "/tsne.csv", csv);
+  ScatterFigure figure;
+  for (int64_t i = 0; i < embedding.size(0); ++i) {
+    figure.x.push_back(y[i][0]);
+    figure.y.push_back(y[i][1]);
+    figure.labels.push_back(digit[i]);
+  }
+  figure.title = fmt::format("t-SNE of the latent means of {} test images", embedding.size(0));
+  const auto files = save_scatter_figure(o.out_dir, "tsne", figure);
+  if (!files.rendered) fmt::print(log, "{}\n", files.hint);
+  fmt::print(log,
+             "[tsne]  {} test images in {:.1f} s; 10-nearest-neighbour digit accuracy {:.4f} in "
+             "2-D, {:.4f} in the {}-D latent space\n",
+             embedding.size(0), seconds, accuracy_2d, accuracy_latent, latents.size(1));
+  return Json{{"points", embedding.size(0)},
+              {"seconds", seconds},
+              {"knn10_accuracy_2d", accuracy_2d},
+              {"knn10_accuracy_latent", accuracy_latent}};
 }
 
 }  // namespace
@@ -235,6 +275,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   }
 
   const auto train_size = static_cast<double>(train.images.size(0));
+  bool hint_printed = false;  // without gnuplot, how to render the figures is said once
   for (int64_t epoch = first_epoch; epoch <= o.epochs; ++epoch) {
     EpochMetrics metrics;
     metrics.epoch = epoch;
@@ -276,8 +317,10 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     log.flush();
     history.push_back(metrics);
 
-    write_metrics(o, history, {});
-    write_elbo_figure(o.out_dir, history);
+    write_metrics(o, history);
+    const std::string hint = write_epoch_figures(o.out_dir, history);
+    if (!hint.empty() && !hint_printed) fmt::print(log, "{}\n", hint);
+    hint_printed = hint_printed || !hint.empty();
     Checkpoint checkpoint;
     checkpoint.epoch = epoch;
     checkpoint.model = model_json(o);
@@ -285,7 +328,8 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
   }
 
-  std::vector<IwaeMetrics> evaluations;
+  std::vector<IwaeMetrics> iwae;
+  Json evaluations = Json::object();
   for (int64_t k : o.eval_iwae) {
     IwaeMetrics metrics;
     metrics.epoch = history.empty() ? 0 : history.back().epoch;
@@ -296,7 +340,12 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     fmt::print(log, "[iwae K={}]  average test log p(x) estimate: {:.4f} ({:.1f} s)\n", k,
                metrics.log_likelihood, metrics.seconds);
     log.flush();
-    evaluations.push_back(metrics);
+    iwae.push_back(metrics);
+    evaluations["iwae"] = to_json(iwae);
+    write_metrics(o, history, evaluations);
+  }
+  if (o.tsne) {
+    evaluations["tsne"] = write_tsne(vae, load_test(), o, device, log);
     write_metrics(o, history, evaluations);
   }
   return history;

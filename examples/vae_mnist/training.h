@@ -62,9 +62,11 @@ bool is_test_epoch(int64_t epoch, const TrainingOptions& options);
 
 /// Trains up to `epochs` in all (with `resume`, continuing from the checkpoint; one that has
 /// them already trains no more) and returns every epoch's metrics. Writes to `out_dir`:
-/// metrics.json, elbo.png, samples_epoch_NNN.png and reconstructions_epoch_NNN.png at test
-/// epochs, and checkpoint.pt after every epoch. Then evaluates `eval_iwae` and adds the results
-/// to metrics.json ("iwae"). Prints the per-epoch and evaluation lines to `log`.
+/// metrics.json, elbo.png (and loglik.png with `test_iwae`; each with its .dat and .gp),
+/// samples_epoch_NNN.png and reconstructions_epoch_NNN.png at test epochs, and checkpoint.pt
+/// after every epoch. Then evaluates `eval_iwae` and, with `tsne`, writes tsne.png and tsne.csv,
+/// adding the results to metrics.json ("iwae", "tsne"). Prints the per-epoch and evaluation
+/// lines to `log`.
 std::vector<EpochMetrics> train_vae(const TrainingOptions& options, std::ostream& log);
 
 }  // namespace ppl::examples
