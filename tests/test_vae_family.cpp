@@ -221,6 +221,9 @@ TEST_CASE("the preset table has each document's settings") {
   CHECK(zhusuan.likelihood == "bernoulli");
   CHECK(zhusuan.binarize == "dynamic");
   CHECK(zhusuan.eval_iwae == std::vector<int64_t>{1000, 5000});
+  CHECK(zhusuan.lr == 1e-3);
+  CHECK(zhusuan.lr_decay == 0.95);
+  CHECK(zhusuan.lr_decay_after == 250);
 
   ppl::examples::TrainingOptions o;
   CHECK_THROWS_WITH_AS(ppl::examples::apply_preset("iwae", o),

@@ -34,6 +34,15 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
   app.add_option("--lr", options.lr, "Adam learning rate")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--lr-decay", options.lr_decay,
+                 "Multiply the learning rate by this after every epoch past --lr-decay-after (an "
+                 "exponential schedule)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--lr-decay-after", options.lr_decay_after,
+                 "The learning rate stays constant for this many epochs")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--z-dim", options.z_dim, "Latent dimensions")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -45,6 +45,8 @@ Json to_json(const TrainingOptions& o) {
   json.update(Json{{"epochs", o.epochs},
                    {"batch_size", o.batch_size},
                    {"lr", o.lr},
+                   {"lr_decay", o.lr_decay},
+                   {"lr_decay_after", o.lr_decay_after},
                    {"binarize", o.binarize},
                    {"particles", o.particles},
                    {"beta", o.beta},
@@ -195,10 +197,11 @@ bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
 
 std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log) {
   if (o.epochs < 0 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || !(o.lr > 0) ||
-      o.threads < 1 || o.particles < 1 || !(o.beta > 0) || o.test_iwae < 0) {
+      !(o.lr_decay > 0 && o.lr_decay <= 1) || o.lr_decay_after < 0 || o.threads < 1 ||
+      o.particles < 1 || !(o.beta > 0) || o.test_iwae < 0) {
     throw std::invalid_argument(
-        "epochs and test_iwae must be >= 0; batch size, test frequency, z_dim, lr, threads, "
-        "particles and beta positive");
+        "epochs, lr_decay_after and test_iwae must be >= 0; lr_decay in (0, 1]; batch size, "
+        "test frequency, z_dim, lr, threads, particles and beta positive");
   }
   for (int64_t k : o.eval_iwae)
     if (k < 1) throw std::invalid_argument(fmt::format("eval_iwae: K must be >= 1, got {}", k));
@@ -290,6 +293,10 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
       progress.update(i + 1);
     }
     progress.finish();
+    if (o.lr_decay != 1.0 && epoch > o.lr_decay_after) {  // checkpointed with the optimizer
+      for (const auto& name : store.names())
+        svi.optimizer().set_lr(name, svi.optimizer().lr(name) * o.lr_decay);
+    }
     metrics.train_loss = epoch_loss / train_size;
     metrics.train_seconds = seconds_since(start);
     fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}{}\n", epoch, metrics.train_loss,

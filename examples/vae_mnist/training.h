@@ -16,6 +16,10 @@ struct TrainingOptions {
   int64_t epochs = 100;
   int64_t batch_size = 256;
   double lr = 1e-3;
+  /// After each epoch past `lr_decay_after`, every parameter's learning rate is multiplied by
+  /// this (an exponential schedule; 1: constant).
+  double lr_decay = 1.0;
+  int64_t lr_decay_after = 0;
   int64_t z_dim = 50;
   std::vector<int64_t> hidden_dims{400};  ///< encoder's hidden layers; the decoder's reversed
   std::string activation = "softplus";    ///< softplus, relu or tanh
