@@ -5,10 +5,10 @@
 #include "examples/common/checkpoint.h"
 #include "examples/vae_mnist/training.h"
 #include "models/vae.h"
+#include "tests/synthetic_mnist.h"
 
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,46 +16,9 @@
 namespace fs = std::filesystem;
 using ppl::models::VAE;
 using ppl::models::VAEOptions;
+using ppl::testing::synthetic_images;
 
 namespace {
-
-/// `n` 28x28 images: one of four blurred blobs per image, with pixel noise, in [0, 1].
-torch::Tensor synthetic_images(int64_t n, uint64_t seed) {
-  auto generator = at::detail::createCPUGenerator(seed);
-  auto grid = torch::arange(28, torch::kFloat);
-  auto yy = grid.view({28, 1}), xx = grid.view({1, 28});
-  std::vector<torch::Tensor> blobs;
-  for (auto [cy, cx] : {std::pair{7, 7}, {7, 20}, {20, 7}, {20, 20}})
-    blobs.push_back(torch::exp(-((yy - cy).square() + (xx - cx).square()) / 18.0));
-  auto which = torch::randint(4, {n}, generator, torch::kLong);
-  auto images = torch::stack(blobs).index_select(0, which);
-  return (images + 0.05 * torch::rand({n, 28, 28}, generator)).clamp(0, 1);
-}
-
-void write_idx(const std::string& path, const torch::Tensor& data, uint32_t magic) {
-  std::ofstream out(path, std::ios::binary);
-  auto put32 = [&](uint32_t v) {
-    const char bytes[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-    out.write(bytes, 4);
-  };
-  put32(magic);
-  for (int64_t size : data.sizes()) put32(static_cast<uint32_t>(size));
-  auto bytes = data.contiguous();
-  out.write(static_cast<const char*>(bytes.data_ptr()), bytes.numel());
-}
-
-/// A tiny MNIST look-alike in the IDX format: 300 training and 100 test images.
-std::string make_data_dir(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / (name + "." + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  for (auto [prefix, n] : {std::pair{"train", 300}, {"t10k", 100}}) {
-    auto images = (synthetic_images(n, n) * 255).round().to(torch::kUInt8);
-    write_idx((dir / (std::string(prefix) + "-images-idx3-ubyte")).string(), images, 0x803);
-    write_idx((dir / (std::string(prefix) + "-labels-idx1-ubyte")).string(),
-              torch::zeros({n}, torch::kUInt8), 0x801);
-  }
-  return dir.string();
-}
 
 ppl::examples::TrainingOptions small_run(const std::string& data_dir, const std::string& out_dir) {
   ppl::examples::TrainingOptions o;
@@ -113,7 +76,7 @@ TEST_CASE_TEMPLATE("training on synthetic images lowers the loss", Loss, ppl::in
 }
 
 TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
-  const auto data_dir = make_data_dir("ppl_vae_data");
+  const auto data_dir = ppl::testing::make_synthetic_mnist_dir("ppl_vae_data");
   const auto out_full = data_dir + "/full", out_resumed = data_dir + "/resumed";
   std::ostringstream full_log, first_log, resumed_log;
   const auto full = ppl::examples::train_vae(small_run(data_dir, out_full), full_log);
@@ -163,7 +126,7 @@ TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
 }
 
 TEST_CASE("vae_mnist evaluates the importance-weighted bound of a checkpoint without training") {
-  const auto data_dir = make_data_dir("ppl_vae_iwae");
+  const auto data_dir = ppl::testing::make_synthetic_mnist_dir("ppl_vae_iwae");
   const auto out_dir = data_dir + "/out";
   auto options = small_run(data_dir, out_dir);
   options.epochs = 2;

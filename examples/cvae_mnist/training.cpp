@@ -1,0 +1,182 @@
+#include "examples/cvae_mnist/training.h"
+
+#include "examples/common/checkpoint.h"
+#include "examples/common/epoch_metrics.h"
+#include "examples/common/image_grid.h"
+#include "examples/common/mnist.h"
+#include "examples/common/progress.h"
+#include "models/cvae.h"
+
+#include <ppl/ppl.h>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ppl::examples {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The model's architecture, as a checkpoint records it.
+Json model_json(const CvaeTrainingOptions& o) {
+  return Json{{"model", "cvae"},
+              {"z_dim", o.z_dim},
+              {"hidden_dims", o.hidden_dims},
+              {"activation", o.activation}};
+}
+
+Json to_json(const CvaeTrainingOptions& o) {
+  Json json = model_json(o);
+  json.update(Json{{"epochs", o.epochs},
+                   {"batch_size", o.batch_size},
+                   {"lr", o.lr},
+                   {"seed", o.seed},
+                   {"device", o.device},
+                   {"threads", o.threads}});
+  return json;
+}
+
+/// metrics.json: the options and every epoch's metrics.
+void write_metrics(const CvaeTrainingOptions& o, const std::vector<EpochMetrics>& history) {
+  const std::string text =
+      Json{{"options", to_json(o)}, {"epochs", to_json(history)}}.dump(2) + "\n";
+  write_file_atomically(o.out_dir + "/metrics.json", std::vector<char>(text.begin(), text.end()));
+}
+
+/// A 10 x 10 grid: row k decoded with label k. Every row draws its latents from a generator
+/// seeded alike, so column j shows one latent draw (a style) as every digit, the same in every
+/// epoch; the training's random stream is left alone.
+void write_generated(models::CVAE& cvae, const torch::Device& device, uint64_t seed, int64_t epoch,
+                     const std::string& out_dir) {
+  const int64_t classes = cvae->options().num_classes();
+  std::vector<torch::Tensor> rows;
+  for (int64_t k = 0; k < classes; ++k) {
+    const auto labels = torch::full({classes}, k, torch::dtype(torch::kLong).device(device));
+    rows.push_back(cvae->generate(labels, at::detail::createCPUGenerator(seed)));
+  }
+  save_image_grid(fmt::format("{}/generated_epoch_{:03d}.png", out_dir, epoch),
+                  torch::cat(rows).clamp(0, 1).reshape({-1, 28, 28}), classes);
+}
+
+/// 32 test images (top half) above their reconstructions, each encoded and decoded with its
+/// label.
+void write_reconstructions(models::CVAE& cvae, const torch::Tensor& images,
+                           const torch::Tensor& labels, int64_t epoch, const std::string& out_dir) {
+  torch::NoGradGuard no_grad;
+  const auto originals = images.slice(0, 0, 32);
+  const auto reconstructions = cvae->reconstruct_img(originals, labels.slice(0, 0, 32)).clamp(0, 1);
+  save_image_grid(fmt::format("{}/reconstructions_epoch_{:03d}.png", out_dir, epoch),
+                  torch::cat({originals, reconstructions}).reshape({-1, 28, 28}), 8);
+}
+
+}  // namespace
+
+std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream& log) {
+  if (o.epochs < 0 || o.batch_size < 1 || o.z_dim < 1 || !(o.lr > 0) || o.threads < 1)
+    throw std::invalid_argument("epochs must be >= 0; batch size, z_dim, lr and threads positive");
+  const auto model_options = models::CVAEOptions()
+                                 .z_dim(o.z_dim)
+                                 .hidden_dims(o.hidden_dims)
+                                 .activation(models::activation_from_string(o.activation));
+  const torch::Device device(o.device);
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw std::runtime_error(
+        "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
+  set_num_threads(o.threads);
+  dist::set_validation_enabled(false);  // a host sync per check: off in the training loop
+  torch::manual_seed(o.seed);
+  std::filesystem::create_directories(o.out_dir);
+  const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";
+
+  const MnistSplit train = load_mnist(o.data_dir, /*train=*/true);
+  const MnistSplit test = load_mnist(o.data_dir, /*train=*/false);
+  MnistBatches train_batches(train, o.batch_size, /*shuffle=*/true, device, o.seed);
+  const MnistBatches test_batches(test, o.batch_size, /*shuffle=*/false, device, o.seed);
+
+  models::CVAE cvae(model_options);
+  cvae->to(device);
+  ParamStore store;
+  ParamStoreScope store_scope(store);
+  // Registered up front so that a checkpoint loads straight into the modules.
+  ppl::module("encoder", cvae->encoder);
+  ppl::module("decoder", cvae->decoder);
+  auto model = [&](const torch::Tensor& x, const torch::Tensor& y) { cvae->model(x, y); };
+  auto guide = [&](const torch::Tensor& x, const torch::Tensor& y) { cvae->guide(x, y); };
+  infer::SVI svi(model, guide, optim::Adam(optim::AdamOptions(o.lr)),
+                 infer::Trace_ELBO(infer::ELBOOptions().max_plate_nesting(1)));
+
+  std::vector<EpochMetrics> history;
+  int64_t first_epoch = 1;
+  if (o.resume && std::filesystem::exists(checkpoint_path)) {
+    const Checkpoint c = load_checkpoint(checkpoint_path);
+    check_same_model(c, model_json(o), checkpoint_path);
+    try {
+      history = history_from_json(c.metrics);
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(
+          fmt::format("checkpoint '{}' has unreadable metrics: {}", checkpoint_path, e.what()));
+    }
+    restore_checkpoint(c, checkpoint_path, store, svi.optimizer(), device);
+    first_epoch = c.epoch + 1;
+    fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
+    if (c.epoch >= o.epochs)
+      fmt::print(log, "the checkpoint has {} epochs (--epochs {}): nothing to train\n", c.epoch,
+                 o.epochs);
+  } else if (o.resume) {
+    fmt::print(log, "no checkpoint at {}: starting from scratch\n", checkpoint_path);
+  }
+
+  bool hint_printed = false;  // without gnuplot, how to render the figures is said once
+  for (int64_t epoch = first_epoch; epoch <= o.epochs; ++epoch) {
+    EpochMetrics metrics;
+    metrics.epoch = epoch;
+    const auto start = Clock::now();
+    train_batches.start_epoch(epoch);
+    ProgressBar progress(fmt::format("[epoch {:03d}]", epoch), train_batches.num_batches(),
+                         o.progress);
+    double epoch_loss = 0;
+    for (int64_t i = 0; i < train_batches.num_batches(); ++i) {
+      epoch_loss += svi.step(train_batches.batch(i), train_batches.labels(i));
+      progress.update(i + 1);
+    }
+    progress.finish();
+    metrics.train_loss = epoch_loss / static_cast<double>(train_batches.size());
+    metrics.train_seconds = seconds_since(start);
+    fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}\n", epoch, metrics.train_loss);
+
+    const auto test_start = Clock::now();
+    double test_loss = 0;
+    for (int64_t i = 0; i < test_batches.num_batches(); ++i)
+      test_loss += svi.evaluate_loss(test_batches.batch(i), test_batches.labels(i));
+    metrics.test_loss = test_loss / static_cast<double>(test_batches.size());
+    fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}\n", epoch, *metrics.test_loss);
+    write_generated(cvae, device, o.seed, epoch, o.out_dir);
+    write_reconstructions(cvae, test_batches.batch(0), test_batches.labels(0), epoch, o.out_dir);
+    metrics.test_seconds = seconds_since(test_start);
+    log.flush();
+    history.push_back(metrics);
+
+    write_metrics(o, history);
+    const std::string hint = write_epoch_figures(o.out_dir, history);
+    if (!hint.empty() && !hint_printed) fmt::print(log, "{}\n", hint);
+    hint_printed = hint_printed || !hint.empty();
+    Checkpoint checkpoint;
+    checkpoint.epoch = epoch;
+    checkpoint.model = model_json(o);
+    checkpoint.metrics = to_json(history);
+    save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
+  }
+  return history;
+}
+
+}  // namespace ppl::examples
