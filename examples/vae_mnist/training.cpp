@@ -221,8 +221,9 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   std::filesystem::create_directories(o.out_dir);
   const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";
 
-  // Binarized sets are drawn from generators of their own, so the draws do not depend on (or
-  // change) the training's random stream.
+  // The fixed draws (the training set with binarize "fixed", the test set) come from generators
+  // of their own, so they neither depend on nor change the training's random stream; the
+  // dynamic draws are part of that stream, and so of the checkpoint.
   const bool binarized = o.binarize != "none";
   const MnistSplit train = o.binarize == "fixed"
                                ? binarize(load_mnist(o.data_dir, /*train=*/true), o.seed)
