@@ -3,7 +3,9 @@
 #include <ppl/distributions/distribution.h>
 
 #include <fmt/format.h>
+#include <fmt/ostream.h>
 
+#include <filesystem>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -126,6 +128,30 @@ void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, P
   optimizer.load_from(checkpoint.state, "optimizer/", source);  // changes nothing if it throws
   store.load_from(checkpoint.state, "params/", source);         // checked above
   for (auto& [generator, state] : generators) generator.set_state(state);
+}
+
+ResumedRun resume_from_checkpoint(const std::string& path, const nlohmann::json& model,
+                                  int64_t epochs, ParamStore& store, optim::Optimizer& optimizer,
+                                  const torch::Device& device, std::ostream& log) {
+  if (!std::filesystem::exists(path)) {
+    fmt::print(log, "no checkpoint at {}: starting from scratch\n", path);
+    return {};
+  }
+  const Checkpoint c = load_checkpoint(path);
+  check_same_model(c, model, path);
+  ResumedRun resumed{c.epoch, {}};
+  try {
+    resumed.history = history_from_json(c.metrics);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(
+        fmt::format("checkpoint '{}' has unreadable metrics: {}", path, e.what()));
+  }
+  restore_checkpoint(c, path, store, optimizer, device);
+  fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, path);
+  if (c.epoch >= epochs)
+    fmt::print(log, "the checkpoint has {} epochs (--epochs {}): nothing to train\n", c.epoch,
+               epochs);
+  return resumed;
 }
 
 }  // namespace ppl::examples

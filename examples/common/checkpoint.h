@@ -2,11 +2,15 @@
 // The examples' training checkpoint: everything needed to continue a run exactly where it
 // stopped, in one file written atomically after every epoch.
 
+#include "examples/common/epoch_metrics.h"
+
 #include <ppl/core/tensor_archive.h>
 #include <ppl/optim/optimizer.h>
 #include <ppl/params/param_store.h>
 
+#include <ostream>
 #include <string>
+#include <vector>
 
 namespace ppl::examples {
 
@@ -39,5 +43,19 @@ void check_same_model(const Checkpoint& checkpoint, const nlohmann::json& model,
 /// they first reach it.
 void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, ParamStore& store,
                         optim::Optimizer& optimizer, const torch::Device& device);
+
+/// Where a resumed run stands: the epochs completed and their metrics.
+struct ResumedRun {
+  int64_t epoch = 0;
+  std::vector<EpochMetrics> history;
+};
+
+/// A training run's `--resume`: when `path` exists, loads it, checks that it is for `model`,
+/// puts its state in place (restore_checkpoint) and returns where it stopped, saying on `log`
+/// where it resumes (and that nothing is left to train when it has `epochs` already); when it
+/// does not, says so and returns epoch 0. std::runtime_error naming `path` on any mismatch.
+ResumedRun resume_from_checkpoint(const std::string& path, const nlohmann::json& model,
+                                  int64_t epochs, ParamStore& store, optim::Optimizer& optimizer,
+                                  const torch::Device& device, std::ostream& log);
 
 }  // namespace ppl::examples

@@ -257,30 +257,15 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
           ? infer::SVI(model, guide, optim::Adam(adam), infer::TraceMeanField_ELBO(elbo_options))
           : infer::SVI(model, guide, optim::Adam(adam), infer::Trace_ELBO(elbo_options));
 
-  std::vector<EpochMetrics> history;
-  int64_t first_epoch = 1;
-  if (o.resume && std::filesystem::exists(checkpoint_path)) {
-    const Checkpoint c = load_checkpoint(checkpoint_path);
-    check_same_model(c, model_json(o), checkpoint_path);
-    try {
-      history = history_from_json(c.metrics);
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(
-          fmt::format("checkpoint '{}' has unreadable metrics: {}", checkpoint_path, e.what()));
-    }
-    restore_checkpoint(c, checkpoint_path, store, svi.optimizer(), device);
-    first_epoch = c.epoch + 1;
-    fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, checkpoint_path);
-    if (c.epoch >= o.epochs)
-      fmt::print(log, "the checkpoint has {} epochs (--epochs {}): nothing to train\n", c.epoch,
-                 o.epochs);
-  } else if (o.resume) {
-    fmt::print(log, "no checkpoint at {}: starting from scratch\n", checkpoint_path);
-  }
+  ResumedRun resumed;
+  if (o.resume)
+    resumed = resume_from_checkpoint(checkpoint_path, model_json(o), o.epochs, store,
+                                     svi.optimizer(), device, log);
+  std::vector<EpochMetrics> history = std::move(resumed.history);
 
   const auto train_size = static_cast<double>(train.images.size(0));
   bool hint_printed = false;  // without gnuplot, how to render the figures is said once
-  for (int64_t epoch = first_epoch; epoch <= o.epochs; ++epoch) {
+  for (int64_t epoch = resumed.epoch + 1; epoch <= o.epochs; ++epoch) {
     EpochMetrics metrics;
     metrics.epoch = epoch;
     const auto start = Clock::now();
@@ -329,11 +314,8 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     const std::string hint = write_epoch_figures(o.out_dir, history);
     if (!hint.empty() && !hint_printed) fmt::print(log, "{}\n", hint);
     hint_printed = hint_printed || !hint.empty();
-    Checkpoint checkpoint;
-    checkpoint.epoch = epoch;
-    checkpoint.model = model_json(o);
-    checkpoint.metrics = to_json(history);
-    save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
+    save_checkpoint(checkpoint_path, {epoch, model_json(o), to_json(history), {}}, store,
+                    svi.optimizer(), device);
   }
 
   std::vector<IwaeMetrics> iwae;
