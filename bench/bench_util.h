@@ -33,7 +33,7 @@ inline void parse_int_options(int argc, char** argv, const std::map<std::string,
 /// checks off (as in any hot training loop).
 inline void configure_run(int threads) {
   ppl::set_num_threads(threads);
-  ppl::dist::set_validation_enabled(false);
+  ppl::enable_validation(false);
 }
 
 inline double median(std::vector<double> values) {

@@ -48,7 +48,7 @@ torch::Tensor one_hot_labels(const torch::Tensor& labels, int64_t num_classes, t
                     c10::toString(labels.scalar_type())));
   const auto indices = labels.to(torch::kLong);
   // On an accelerator the check is a host sync, so there it follows the validation switch.
-  if (indices.is_cpu() || dist::is_validation_enabled()) {
+  if (indices.is_cpu() || is_validation_enabled()) {
     const auto outside = indices.lt(0).logical_or(indices.ge(num_classes));
     if (const auto first = dist::first_true_index(outside)) {
       const int64_t i = first->at(0);

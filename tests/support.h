@@ -60,10 +60,10 @@ inline std::string invalid_argument_of(const std::function<void()>& action) {
 
 /// Sets the global distribution validation switch for a scope.
 struct ValidationScope {
-  explicit ValidationScope(bool enabled) : previous(ppl::dist::is_validation_enabled()) {
-    ppl::dist::set_validation_enabled(enabled);
+  explicit ValidationScope(bool enabled) : previous(ppl::is_validation_enabled()) {
+    ppl::enable_validation(enabled);
   }
-  ~ValidationScope() { ppl::dist::set_validation_enabled(previous); }
+  ~ValidationScope() { ppl::enable_validation(previous); }
   ValidationScope(const ValidationScope&) = delete;
   ValidationScope& operator=(const ValidationScope&) = delete;
   bool previous;

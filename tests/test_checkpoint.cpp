@@ -4,7 +4,7 @@
 
 #include "examples/common/checkpoint.h"
 #include "models/vae.h"
-#include "ppl/core/file_io.h"
+#include "ppl/io/file_io.h"
 #include "ppl/optim/adam.h"
 #include "ppl/optim/sgd.h"
 #include "tests/support.h"

@@ -2,102 +2,14 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+#include "tests/chain_model.h"
+
 using ppl::dist::Normal;
+using ppl::testing::chain_model;
+using ppl::testing::names;
+using ppl::testing::normal_log_prob;
+using ppl::testing::scalar;
 namespace h = ppl::handlers;
-
-namespace {
-
-torch::Tensor scalar(double v) {
-  return torch::tensor(v, torch::kDouble);
-}
-
-/// a ~ N(0, 1); b ~ N(a, 1); y ~ N(b, 1) observed at 1.
-torch::Tensor chain_model() {
-  auto a = ppl::sample("a", Normal(scalar(0), 1.0));
-  auto b = ppl::sample("b", Normal(a, 1.0));
-  ppl::sample("y", Normal(b, 1.0), scalar(1.0));
-  return b;
-}
-
-std::vector<std::string> names(const ppl::Trace& trace) {
-  std::vector<std::string> result;
-  for (const auto& site : trace.sites()) result.push_back(site.name);
-  return result;
-}
-
-double normal_log_prob(double x, double loc, double scale) {
-  return -0.5 * std::pow((x - loc) / scale, 2) - std::log(scale) - 0.5 * std::log(2 * M_PI);
-}
-
-}  // namespace
-
-TEST_CASE("trace records sites in program order with their values") {
-  auto trace = h::trace(chain_model).get_trace();
-  CHECK(names(trace) == std::vector<std::string>{"a", "b", "y"});
-  CHECK(trace.at("y").is_observed);
-  CHECK_FALSE(trace.at("a").is_observed);
-  CHECK(trace.at("y").value.item<double>() == 1.0);
-  CHECK_THROWS_AS(trace.at("nope"), std::out_of_range);
-}
-
-TEST_CASE("trace log_prob_sum is the joint log density, computed once per site") {
-  auto trace = h::trace(chain_model).get_trace();
-  const double a = trace.at("a").value.item<double>();
-  const double b = trace.at("b").value.item<double>();
-  const double expected =
-      normal_log_prob(a, 0, 1) + normal_log_prob(b, a, 1) + normal_log_prob(1, b, 1);
-  CHECK(trace.log_prob_sum().item<double>() == doctest::Approx(expected).epsilon(1e-12));
-  auto cached = trace.at("a").log_prob;
-  trace.compute_log_prob();
-  CHECK(trace.at("a").log_prob.is_same(cached));
-  auto latent_only = trace.log_prob_sum([](const ppl::Site& s) { return !s.is_observed; });
-  CHECK(latent_only.item<double>() ==
-        doctest::Approx(normal_log_prob(a, 0, 1) + normal_log_prob(b, a, 1)));
-}
-
-TEST_CASE("sum_scalars adds 0-dim terms and hands each its gradient") {
-  auto a = scalar(1.5).requires_grad_(true);
-  auto b = scalar(-4.0).requires_grad_(true);
-  auto c = scalar(2.0);  // no gradient
-  // 0-dim CPU terms of one dtype, one of them used twice; then mixed dtypes.
-  auto total = ppl::sum_scalars({a * 2, b, c, b * b});
-  CHECK(total.item<double>() == doctest::Approx(3 - 4 + 2 + 16).epsilon(1e-15));
-  auto grads = torch::autograd::grad({total * 3}, {a, b});
-  CHECK(grads[0].item<double>() == 6.0);
-  CHECK(grads[1].item<double>() == 3 * (1 + 2 * -4.0));
-  auto mixed = ppl::sum_scalars({a, torch::tensor(1.0f)});
-  CHECK(mixed.item<double>() == 2.5);
-  CHECK(ppl::sum_scalars({}).item<double>() == 0.0);
-}
-
-TEST_CASE("two sample sites with one name are an error") {
-  auto twice = [] {
-    ppl::sample("x", Normal(scalar(0), 1.0));
-    ppl::sample("x", Normal(scalar(0), 1.0));
-  };
-  CHECK_THROWS_WITH_AS(h::trace(twice).get_trace(),
-                       doctest::Contains("multiple sample sites named 'x'"), std::runtime_error);
-}
-
-TEST_CASE("format_shapes prints batch | event shapes of every site") {
-  auto model = [] {
-    ppl::plate data("data", 3);
-    ppl::sample("z", Normal(torch::zeros({3, 2}), 1.0).to_event(1));
-  };
-  auto trace = h::trace(model).get_trace();
-  trace.compute_log_prob();
-  const auto table = trace.format_shapes();
-  CHECK(table.find("z dist 3 | 2") != std::string::npos);
-  CHECK(table.find("value 3 | 2") != std::string::npos);
-  CHECK(table.find("log_prob 3 |") != std::string::npos);
-}
-
-TEST_CASE("log_prob errors name the site and show the shapes") {
-  auto model = [] { ppl::sample("bad", Normal(torch::zeros({3}), 1.0), torch::zeros({4})); };
-  auto trace = h::trace(model).get_trace();
-  CHECK_THROWS_WITH_AS(trace.compute_log_prob(), doctest::Contains("at site 'bad'"),
-                       std::runtime_error);
-}
 
 TEST_CASE("replay reuses the guide's values for unobserved sites only") {
   auto guide_trace = h::trace(chain_model).get_trace();
@@ -201,6 +113,30 @@ TEST_CASE("seed makes draws reproducible and restores the generator afterwards")
   CHECK(torch::equal(torch::randn({3}), untouched));
 }
 
+TEST_CASE("seed inside a generator scope seeds that scope's generator, not the default one") {
+  at::Generator own = at::detail::createCPUGenerator(123);
+  const auto default_state = at::detail::getDefaultCPUGenerator().get_state();
+  torch::Tensor first, second;
+  {
+    ppl::GeneratorScope scope(own);
+    const auto own_state = own.get_state();
+    {
+      h::SeedMessenger seed(7);
+      first = ppl::sample("x", Normal(torch::zeros({4}), 1.0));
+    }
+    CHECK(torch::equal(own.get_state(), own_state));  // restored afterwards
+    {
+      h::SeedMessenger seed(7);
+      second = ppl::sample("x", Normal(torch::zeros({4}), 1.0));
+    }
+  }
+  CHECK(torch::equal(first, second));
+  CHECK(torch::equal(at::detail::getDefaultCPUGenerator().get_state(), default_state));
+  // The same seed outside any scope seeds the default generator: the same draws.
+  h::SeedMessenger seed(7);
+  CHECK(torch::equal(ppl::sample("x", Normal(torch::zeros({4}), 1.0)), first));
+}
+
 TEST_CASE("substitute replaces param values, not sample sites") {
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
@@ -242,21 +178,11 @@ TEST_CASE("handlers compose: seeded, conditioned and traced") {
   CHECK(t1.at("b").value.item<double>() == 2.0);
 }
 
-TEST_CASE("a param-only trace records param sites and nothing else") {
-  ppl::ParamStore store;
-  ppl::ParamStoreScope scope(store);
-  auto model = [] {
-    auto loc = ppl::param("loc", scalar(0.0));
-    ppl::sample("x", Normal(loc, 1.0));
-  };
-  CHECK(names(h::trace(model, /*param_only=*/true).get_trace()) == std::vector<std::string>{"loc"});
-}
-
 namespace {
 
 /// Adds a vectorized plate frame to each site without broadcasting (a plate's bookkeeping half).
 struct FrameOnly : ppl::Messenger {
-  explicit FrameOnly(ppl::PlateFrame frame) : frame(std::move(frame)) { enter(); }
+  explicit FrameOnly(ppl::PlateFrame frame) : frame(std::move(frame)) {}
   void process_message(ppl::Message& msg) override {
     msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame);
   }
@@ -365,12 +291,12 @@ TEST_CASE("lift turns params into latent sample sites drawn from their priors") 
   CHECK(torch::equal(first, second));
   CHECK(store.contains("b"));
   CHECK_FALSE(store.contains("a"));
-  // A module's parameters go by their path in the module.
+  // A module's parameters go by their full name in the param store.
   torch::nn::Linear net(2, 1);
   auto with_module = [&] { ppl::module("net", net); };
   const auto weight_prior = Normal(torch::zeros({1, 2}), 1.0).to_event(2).clone();
   auto lifted_module =
-      h::trace(h::lift(with_module, h::PriorMap{{"weight", weight_prior}})).get_trace();
+      h::trace(h::lift(with_module, h::PriorMap{{"net$$$weight", weight_prior}})).get_trace();
   CHECK(lifted_module.at("net$$$weight").is_latent());
   CHECK(lifted_module.at("net$$$bias").type == ppl::MessageType::param);
   CHECK_THROWS_AS(h::LiftMessenger(ppl::dist::DistributionPtr()), std::invalid_argument);

@@ -4,6 +4,7 @@
 #include <ppl/ppl.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <limits>

@@ -1,7 +1,7 @@
 // ppl::optim: update rules against torch::optim, ClippedAdam against Pyro's formula, lazy
 // per-parameter registration, per-parameter options, state get/set and save/load.
 
-#include "ppl/core/file_io.h"
+#include "ppl/io/file_io.h"
 #include "ppl/optim/optim.h"
 
 #include <doctest/doctest.h>

@@ -153,3 +153,21 @@ TEST_CASE("a fresh process that loads the file sees identical values") {
   CHECK(std::system(command.c_str()) == 0);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a param whose initial value is outside its support fails at once, naming it") {
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  CHECK_THROWS_WITH_AS(ppl::param("w_scale", torch::tensor(-1.0), c::positive),
+                       doctest::Contains("param 'w_scale': initial value not in the support "
+                                         "positive (found -1)"),
+                       std::invalid_argument);
+  CHECK_FALSE(store.contains("w_scale"));
+  CHECK_THROWS_WITH_AS(store.set("p", torch::tensor({0.2, 0.3}), c::simplex),
+                       doctest::Contains("param 'p': value not in the support simplex"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(store.set("zero", torch::tensor(0.0), c::positive),
+                       doctest::Contains("found 0"), std::invalid_argument);
+  // In the support: created, and its value kept.
+  CHECK(ppl::param("w_scale", torch::tensor(0.5), c::positive).item<double>() ==
+        doctest::Approx(0.5));
+}

@@ -45,7 +45,7 @@ double mean_of_particle_losses(const ppl::infer::Program& model, const ppl::infe
     for (const ppl::Site& site : draws.sites()) {
       if (!site.is_sample()) continue;
       ppl::Message draw = site;
-      if (!site.infer.count("_subsample")) draw.value = site.value[k];
+      if (!site.is_subsample) draw.value = site.value[k];
       particle.add(draw);
     }
     total += single.loss(model, h::replay(guide, particle));

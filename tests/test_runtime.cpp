@@ -11,9 +11,7 @@ namespace {
 /// Logs each hook call as "process <tag>" / "post <tag>"; optionally stops messages.
 struct Recorder : ppl::Messenger {
   Recorder(std::string tag, std::vector<std::string>& log, bool stop = false)
-      : tag(std::move(tag)), log(log), stop(stop) {
-    enter();
-  }
+      : tag(std::move(tag)), log(log), stop(stop) {}
   void process_message(ppl::Message& msg) override {
     log.push_back("process " + tag);
     if (stop) msg.stop = true;
@@ -36,6 +34,25 @@ TEST_CASE("without handlers sample draws or returns the observation") {
   CHECK(ppl::sample("x", standard_normal(), obs).item<double>() == 3.0);
   auto draw = ppl::sample("x", ppl::dist::Normal(torch::zeros({4}), torch::ones({4})));
   CHECK(draw.sizes() == torch::IntArrayRef({4}));
+}
+
+TEST_CASE("an observation is a tensor, an optional tensor or std::nullopt, as Pyro's obs=None") {
+  const std::optional<torch::Tensor> some = torch::tensor(2.0), none;
+  auto trace = ppl::handlers::trace([&] {
+                 ppl::sample("tensor", standard_normal(), torch::tensor(1.0));
+                 ppl::sample("undefined", standard_normal(), torch::Tensor());
+                 ppl::sample("some", standard_normal(), some);
+                 ppl::sample("none", standard_normal(), none);
+                 ppl::sample("nullopt", standard_normal(), std::nullopt);
+               }).get_trace();
+  CHECK(trace.at("tensor").is_observed);
+  CHECK(trace.at("some").is_observed);
+  CHECK(trace.at("some").value.item<double>() == 2.0);
+  for (const char* latent : {"undefined", "none", "nullopt"}) {
+    CAPTURE(latent);
+    CHECK_FALSE(trace.at(latent).is_observed);
+    CHECK(trace.at(latent).value.defined());
+  }
 }
 
 TEST_CASE("process runs innermost first, postprocess outermost visited first") {
@@ -77,7 +94,7 @@ TEST_CASE("the default draw is rsample (differentiable) when the distribution ha
 
 TEST_CASE("a value set by a handler is kept: no default draw") {
   struct Fixer : ppl::Messenger {
-    Fixer() { enter(); }
+    Fixer() {}
     void process_message(ppl::Message& msg) override { msg.value = torch::tensor(7.0); }
   };
   Fixer fixer;
@@ -101,7 +118,8 @@ TEST_CASE("an exception inside a model leaves the stack and plate dims clean") {
     ppl::sample("a", ppl::dist::Normal(torch::zeros({3}), 1.0));
     throw std::runtime_error("model failed");
   };
-  CHECK_THROWS_WITH_AS(ppl::handlers::trace(failing_model).get_trace(), "model failed",
+  CHECK_THROWS_WITH_AS(ppl::handlers::trace(failing_model).get_trace(),
+                       doctest::Contains("after sample site 'a': model failed"),
                        std::runtime_error);
   CHECK(ppl::handler_stack().empty());
   // The next run works and the plate gets dim -1 again (its dim was freed).

@@ -2,7 +2,10 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+#include "tests/support.h"
+
 using ppl::dist::Normal;
+using ppl::testing::ValidationScope;
 
 namespace {
 
@@ -18,18 +21,9 @@ double elbo_loss(SampleZ sample_z, ppl::infer::ELBOOptions options = {}) {
   return elbo.loss(program, program);
 }
 
-/// Restores the validation switches when the test ends.
-struct ValidationScope {
-  explicit ValidationScope(bool inference, bool distributions) {
-    ppl::enable_validation(inference);
-    ppl::dist::set_validation_enabled(distributions);
-  }
-  ~ValidationScope() { ppl::enable_validation(true); }
-};
-
 /// Adds a frame for a plate "ghost" at dim -1 to every site: a handler that clashes with plates.
 struct GhostFrame : ppl::Messenger {
-  GhostFrame() { enter(); }
+  GhostFrame() {}
   void process_message(ppl::Message& msg) override {
     msg.cond_indep_stack.push_back(ppl::PlateFrame{"ghost", -1, 3, 3, 0});
   }
@@ -116,13 +110,12 @@ TEST_CASE("two frames at one dim are a dim collision naming the site and both pl
 TEST_CASE("a non-finite loss names the first site whose log-prob is not finite") {
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
-  ValidationScope validation(/*inference=*/true, /*distributions=*/false);
   auto x = torch::tensor({0.5, 1.0, 1.5}, torch::kDouble);
-  // obs ~ N(z, 0): 0/0 at every point, a NaN log-prob in the model.
+  // obs ~ N(z, 0), its argument check off: 0/0 at every point, a NaN log-prob in the model.
   auto model = [&](const torch::Tensor& data) {
     auto z = ppl::sample("z", Normal(zeros({}), 1.0));
     ppl::plate points("points", 3);
-    ppl::sample("obs", Normal(z.expand({3}), zeros({3})), data);
+    ppl::sample("obs", Normal(z.expand({3}), zeros({3}), /*validate_args=*/false), data);
   };
   auto guide = [&](const torch::Tensor&) {
     auto loc = ppl::param("loc", zeros({}));
@@ -139,14 +132,18 @@ TEST_CASE("a non-finite loss names the first site whose log-prob is not finite")
   CHECK_THROWS_WITH_AS(svi.evaluate_loss(x), doctest::Contains("site 'obs' in the model"),
                        std::runtime_error);
 
-  // A NaN parameter in the guide: the guide's site is named (guide sites come first).
+  // A NaN parameter in the guide: its Normal's argument check names the site; with validation
+  // off the loss is NaN and the guide's site is named (guide sites come first).
   store.set("loc", torch::tensor(std::nan(""), torch::kDouble));
+  CHECK_THROWS_WITH_AS(svi.evaluate_loss(x),
+                       doctest::Contains("guide failed after param site 'loc': sample site 'z': "
+                                         "Normal: argument 'loc' must be real, found nan"),
+                       std::invalid_argument);
+
+  // With validation off as well: a non-finite loss is an error (Pyro warns), never a silent NaN.
+  const ValidationScope off(false);
   CHECK_THROWS_WITH_AS(svi.evaluate_loss(x), doctest::Contains("site 'z' in the guide"),
                        std::runtime_error);
-
-  // With validation off the loss is returned as it is.
-  ppl::enable_validation(false);
-  CHECK(std::isnan(svi.evaluate_loss(x)));
 }
 
 TEST_CASE("with validation off, model/guide mismatches and shapes are not checked") {
@@ -161,11 +158,9 @@ TEST_CASE("with validation off, model/guide mismatches and shapes are not checke
   CHECK_THROWS_WITH_AS(elbo.loss(model, guide), doctest::Contains("'extra' is a latent"),
                        std::runtime_error);
   {
-    ValidationScope validation(/*inference=*/false, /*distributions=*/false);
+    const ValidationScope off(false);
     CHECK_FALSE(ppl::is_validation_enabled());
-    CHECK_FALSE(ppl::dist::is_validation_enabled());
     CHECK(std::isfinite(elbo.loss(model, guide)));
   }
   CHECK(ppl::is_validation_enabled());
-  CHECK(ppl::dist::is_validation_enabled());
 }

@@ -4,7 +4,7 @@
 
 #include "examples/common/epoch_metrics.h"
 
-#include <ppl/core/tensor_archive.h>
+#include <ppl/io/tensor_archive.h>
 #include <ppl/optim/optimizer.h>
 #include <ppl/params/param_store.h>
 

@@ -1,6 +1,6 @@
 #include "examples/common/figure.h"
 
-#include <ppl/core/file_io.h>
+#include <ppl/io/file_io.h>
 
 #include <fcntl.h>
 #include <spawn.h>

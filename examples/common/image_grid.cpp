@@ -1,6 +1,7 @@
 #include "examples/common/image_grid.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <stdexcept>

@@ -93,7 +93,7 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
     throw std::runtime_error(
         "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
   set_num_threads(o.threads);
-  dist::set_validation_enabled(false);  // a host sync per check: off in the training loop
+  enable_validation(false);  // a host sync per distribution check: off in the training loop
   torch::manual_seed(o.seed);
   std::filesystem::create_directories(o.out_dir);
   const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";

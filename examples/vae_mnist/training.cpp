@@ -216,7 +216,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     throw std::runtime_error(
         "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
   set_num_threads(o.threads);
-  dist::set_validation_enabled(o.validate);
+  enable_validation(o.validate);
   torch::manual_seed(o.seed);
   std::filesystem::create_directories(o.out_dir);
   const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";

@@ -12,7 +12,7 @@ namespace ppl {
 /// concurrent runs reproducible.
 class GeneratorScope {
  public:
-  explicit GeneratorScope(at::Generator generator);
+  [[nodiscard]] explicit GeneratorScope(at::Generator generator);
   ~GeneratorScope();
   GeneratorScope(const GeneratorScope&) = delete;
   GeneratorScope& operator=(const GeneratorScope&) = delete;

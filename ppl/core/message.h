@@ -37,23 +37,25 @@ std::string to_string(MessageType type);
 struct Message {
   MessageType type = MessageType::sample;
   std::string name;
-  /// sample sites: the distribution. Handlers may replace it (plates broadcast it).
-  dist::DistributionPtr fn;
   torch::Tensor value;
+  bool done = false;  ///< value final: no default draw
+  bool stop = false;  ///< handlers further out do not see this message
+
+  // Sample sites.
+  /// The distribution. Handlers may replace it (plates broadcast it).
+  dist::DistributionPtr fn;
   bool is_observed = false;
   double scale = 1.0;
   torch::Tensor mask;  ///< boolean, broadcast against the log-prob; undefined = keep all
   std::vector<PlateFrame> cond_indep_stack;  ///< outermost plate first
-  bool done = false;                         ///< value final: no default draw
-  bool stop = false;                         ///< handlers further out do not see this message
   InferDict infer;
+  /// The site where a subsampled plate draws its indices: not a latent of the model, no
+  /// log-prob to speak of, never broadcast or batched.
+  bool is_subsample = false;
 
-  /// param sites: lazy initial value and constraint, used when the store has no such name.
-  std::function<torch::Tensor()> param_init;
+  // Param sites: how to create the parameter when the param store has no such name.
+  std::function<torch::Tensor()> param_init;  ///< the initial (constrained) value
   constraints::ConstraintPtr constraint;
-
-  /// Handler-specific: the `do` handler that already split this site.
-  const void* intervener = nullptr;
 };
 
 }  // namespace ppl

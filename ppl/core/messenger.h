@@ -7,9 +7,11 @@
 
 namespace ppl {
 
-/// Base of every effect handler. A concrete handler installs itself at the end of its constructor
-/// (`enter()`) and is removed by its destructor, also when an exception unwinds: the object's
-/// scope is the handler's scope, like Python's `with`.
+/// Base of every effect handler. Constructing a handler installs it (this base's constructor
+/// pushes it on the thread's stack) and destroying it removes it, also when an exception
+/// unwinds: the object's scope is the handler's scope, like Python's `with`. A concrete handler
+/// marks its constructors [[nodiscard]], so that a temporary (`ScaleMessenger(0.5);`, a no-op
+/// scope) is a compiler warning.
 class Messenger {
  public:
   Messenger(const Messenger&) = delete;
@@ -21,14 +23,15 @@ class Messenger {
   /// Called after the default behaviour, from the outermost visited handler to the innermost.
   virtual void postprocess_message(Message& /*msg*/) {}
 
-  /// Pushes this handler on the current thread's stack; std::logic_error if already installed.
+  /// Pushes this handler on the current thread's stack again after `exit()`; std::logic_error
+  /// if it is installed.
   void enter();
   /// Removes this handler from the stack (no-op when not installed).
   void exit() noexcept;
   bool installed() const { return installed_; }
 
  protected:
-  Messenger() = default;
+  Messenger() { enter(); }
 
  private:
   bool installed_ = false;

@@ -1,7 +1,5 @@
 #include "ppl/core/plate.h"
 
-#include "ppl/core/primitives.h"
-
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -73,10 +71,23 @@ class Subsample : public dist::DistributionBase<Subsample> {
   torch::Device device_;
 };
 
+/// The plate's frame, checked, with its dim allocated (std::invalid_argument naming the plate).
+PlateFrame make_frame(std::string name, int64_t size, const PlateOptions& options) {
+  if (size < 0)
+    throw std::invalid_argument(fmt::format("plate '{}': size must be >= 0, got {}", name, size));
+  const int64_t subsample_size = options.subsample_size().value_or(size);
+  if (subsample_size < 0 || subsample_size > size) {
+    throw std::invalid_argument(fmt::format("plate '{}': subsample_size must be in [0, {}], got {}",
+                                            name, size, subsample_size));
+  }
+  const int64_t dim = allocate_dim(name, options.dim());
+  return PlateFrame{std::move(name), dim, subsample_size, size, 0};
+}
+
 }  // namespace
 
 void broadcast_to_plates(Message& msg) {
-  if (msg.type != MessageType::sample || msg.done || msg.infer.count("_subsample")) return;
+  if (msg.type != MessageType::sample || msg.done || msg.is_subsample) return;
   const dist::Shape& actual = msg.fn->batch_shape();
   constexpr int64_t kFree = -1;
   dist::Shape target(actual);
@@ -101,22 +112,23 @@ void broadcast_to_plates(Message& msg) {
   if (target != actual) msg.fn = msg.fn->expand(target);
 }
 
-plate::plate(std::string name, int64_t size, PlateOptions options) : device_(options.device()) {
-  if (size < 0)
-    throw std::invalid_argument(fmt::format("plate '{}': size must be >= 0, got {}", name, size));
-  const int64_t subsample_size = options.subsample_size().value_or(size);
-  if (subsample_size < 0 || subsample_size > size) {
-    throw std::invalid_argument(fmt::format("plate '{}': subsample_size must be in [0, {}], got {}",
-                                            name, size, subsample_size));
+plate::plate(std::string name, int64_t size, PlateOptions options)
+    : frame_(make_frame(std::move(name), size, options)), device_(options.device()) {
+  if (frame_.size < frame_.full_size) {
+    // A site of its own, outside this plate (it is not scaled), so that replaying a guide trace
+    // gives the model the same indices.
+    Message msg;
+    msg.name = frame_.name;
+    msg.fn = std::make_shared<Subsample>(frame_.full_size, frame_.size, device_);
+    msg.is_subsample = true;
+    try {
+      apply_stack(msg);
+    } catch (...) {
+      free_dim(*frame_.dim);
+      throw;
+    }
+    indices_ = msg.value;
   }
-  if (subsample_size < size) {
-    // Drawn before this plate is entered, as a site outside it (so it is not scaled).
-    indices_ = sample(name, Subsample(size, subsample_size, options.device()), {},
-                      InferDict{{"_subsample", true}});
-  }
-  frame_ = PlateFrame{std::move(name), std::nullopt, subsample_size, size, 0};
-  frame_.dim = allocate_dim(frame_.name, options.dim());
-  enter();
 }
 
 plate::plate(std::string name, int64_t size, int64_t dim)
@@ -135,6 +147,7 @@ const torch::Tensor& plate::indices() const {
 }
 
 void plate::process_message(Message& msg) {
+  if (msg.is_subsample && msg.name == frame_.name) return;  // its own indices, drawn outside it
   msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame_);
   if (frame_.size != frame_.full_size && frame_.size > 0)
     msg.scale *= static_cast<double>(frame_.full_size) / static_cast<double>(frame_.size);
@@ -143,7 +156,7 @@ void plate::process_message(Message& msg) {
 
 struct plate_range::iterator::Scope : Messenger {
   PlateFrame frame;
-  explicit Scope(PlateFrame f) : frame(std::move(f)) { enter(); }
+  explicit Scope(PlateFrame f) : frame(std::move(f)) {}
   void process_message(Message& msg) override {
     msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame);
   }

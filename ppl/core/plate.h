@@ -25,8 +25,8 @@ struct PlateOptions {
 /// distribution broadcast to the plate size at the plate's dim.
 class plate : public Messenger {
  public:
-  plate(std::string name, int64_t size, PlateOptions options = {});
-  plate(std::string name, int64_t size, int64_t dim);
+  [[nodiscard]] plate(std::string name, int64_t size, PlateOptions options = {});
+  [[nodiscard]] plate(std::string name, int64_t size, int64_t dim);
   ~plate() override;
 
   const std::string& name() const { return frame_.name; }

@@ -6,10 +6,26 @@
 #include "ppl/distributions/unit.h"
 #include "ppl/params/param_store.h"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 namespace ppl {
 
-torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const torch::Tensor& obs,
-                     InferDict infer) {
+namespace {
+
+/// Throws the argument error of a distribution built since the last site, under this site's name.
+void report_argument_error(const std::string& name) {
+  if (auto error = dist::take_argument_error())
+    throw std::invalid_argument(fmt::format("sample site '{}': {}", name, *error));
+}
+
+}  // namespace
+
+torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
+                     const Observation& observation, InferDict infer) {
+  report_argument_error(name);
+  const torch::Tensor& obs = observation.value();
   if (handler_stack().empty()) return obs.defined() ? obs : fn->draw({}, current_generator());
   Message msg;
   msg.type = MessageType::sample;
@@ -23,9 +39,11 @@ torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const to
 }
 
 torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
-                     const torch::Tensor& obs, InferDict infer) {
+                     const Observation& observation, InferDict infer) {
+  report_argument_error(name);
+  const torch::Tensor& obs = observation.value();
   if (handler_stack().empty()) return obs.defined() ? obs : fn.draw({}, current_generator());
-  return sample(name, fn.clone(), obs, std::move(infer));
+  return sample(name, fn.clone(), observation, std::move(infer));
 }
 
 torch::Tensor param(const std::string& name, std::function<torch::Tensor()> init,

@@ -7,16 +7,34 @@
 #include <torch/nn/module.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace ppl {
 
-/// Draws a value for site `name` from `fn`, or observes `obs` when it is defined. What happens
+/// A sample site's observed value, or none: a tensor (undefined means none), an
+/// `std::optional<torch::Tensor>` or `std::nullopt`, as Pyro's `obs=None`.
+class Observation {
+ public:
+  Observation() = default;
+  Observation(torch::Tensor value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Observation(std::nullopt_t) {}                                  // NOLINT
+  Observation(const std::optional<torch::Tensor>& value)          // NOLINT
+      : value_(value.value_or(torch::Tensor())) {}
+  const torch::Tensor& value() const { return value_; }
+
+ private:
+  torch::Tensor value_;
+};
+
+/// Draws a value for site `name` from `fn`, or observes `obs` when there is one. What happens
 /// is up to the installed handlers; with none, returns `obs` or a draw (rsample if available).
+/// Inside a traced model or guide, an invalid argument of a distribution built since the last
+/// site is reported here, as std::invalid_argument naming this site.
 torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
-                     const torch::Tensor& obs = {}, InferDict infer = {});
-torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
-                     const torch::Tensor& obs = {}, InferDict infer = {});
+                     const Observation& obs = {}, InferDict infer = {});
+torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const Observation& obs = {},
+                     InferDict infer = {});
 
 /// The constrained value of parameter `name`, created from `init` (a constrained value) the
 /// first time the active param store sees the name.

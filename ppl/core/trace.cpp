@@ -2,6 +2,7 @@
 
 #include <ATen/Dispatch.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,6 +1,10 @@
 #include "ppl/distributions/constraints.h"
 
 #include "ppl/distributions/finfo.h"
+#include "ppl/distributions/shape.h"
+
+#include <ATen/ExpandUtils.h>
+#include <fmt/ranges.h>
 
 #include <fmt/format.h>
 
@@ -288,6 +292,32 @@ ConstraintPtr parse(const std::string& text) {
     return independent(parse(arguments[0]), number_of<int64_t>(arguments[1], text));
   }
   unknown(text);
+}
+
+std::string describe_violation(const torch::Tensor& value, const torch::Tensor& satisfied) {
+  const auto first = dist::first_true_index(satisfied.logical_not());
+  if (!first) return "found an invalid value";
+  const std::vector<int64_t>& index = *first;
+  std::string found = "found an invalid value";
+  const int64_t event_dims = std::max<int64_t>(value.dim() - satisfied.dim(), 0);
+  const auto event_shape = value.sizes().slice(value.dim() - event_dims);
+  if (at::is_expandable_to(value.sizes().slice(0, value.dim() - event_dims), satisfied.sizes())) {
+    dist::Shape expanded(satisfied.sizes().begin(), satisfied.sizes().end());
+    expanded.insert(expanded.end(), event_shape.begin(), event_shape.end());
+    auto element = value.expand(expanded);
+    for (int64_t i : index) element = element[i];
+    if (element.numel() == 1) {
+      found = fmt::format("found {}", element.item<double>());
+    } else if (element.numel() <= 10) {
+      const auto flat = element.reshape(-1).to(torch::kDouble).contiguous();
+      const std::vector<double> numbers(flat.data_ptr<double>(),
+                                        flat.data_ptr<double>() + flat.numel());
+      found = fmt::format("found ({})", fmt::join(numbers, ", "));
+    }
+  }
+  if (index.empty()) return found;
+  if (index.size() == 1) return fmt::format("{} (at index {})", found, index[0]);
+  return fmt::format("{} (at index {})", found, dist::shape_str(index));
 }
 
 }  // namespace ppl::constraints

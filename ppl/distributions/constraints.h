@@ -270,4 +270,8 @@ ConstraintPtr independent(ConstraintPtr base, int64_t reinterpreted_batch_ndims)
 /// std::invalid_argument if unknown.
 ConstraintPtr parse(const std::string& text);
 
+/// How `value` breaks a constraint where `satisfied` (its `check`) is false first: "found -1 (at
+/// index 3)", the whole event "found (0.5, -0.5, 1)" for a small event constraint.
+std::string describe_violation(const torch::Tensor& value, const torch::Tensor& satisfied);
+
 }  // namespace ppl::constraints

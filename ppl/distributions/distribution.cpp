@@ -5,7 +5,6 @@
 #include <ATen/ExpandUtils.h>
 #include <fmt/format.h>
 
-#include <atomic>
 #include <limits>
 #include <stdexcept>
 
@@ -13,42 +12,11 @@ namespace ppl::dist {
 
 namespace {
 
-std::atomic<bool> validation_enabled{true};
-
 template <class T>
 FloatInfo finfo_of() {
   using limits = std::numeric_limits<T>;
   return {static_cast<double>(limits::epsilon()), static_cast<double>(limits::min()),
           static_cast<double>(limits::lowest()), static_cast<double>(limits::max())};
-}
-
-// "found -1 (at index 3)" for the first false element of `ok`, with the value of `value` there:
-// one number, or for a constraint on events (ok has fewer dims than value) the whole event when it
-// is small, "(0.5, -0.5, 1)".
-std::string first_violation(const torch::Tensor& value, const torch::Tensor& ok) {
-  const auto first = first_true_index(ok.logical_not());
-  if (!first) return "found an invalid value";
-  const std::vector<int64_t>& index = *first;
-  std::string found = "found an invalid value";
-  const int64_t event_dims = std::max<int64_t>(value.dim() - ok.dim(), 0);
-  const auto event_shape = value.sizes().slice(value.dim() - event_dims);
-  if (at::is_expandable_to(value.sizes().slice(0, value.dim() - event_dims), ok.sizes())) {
-    Shape expanded(ok.sizes().begin(), ok.sizes().end());
-    expanded.insert(expanded.end(), event_shape.begin(), event_shape.end());
-    auto element = value.expand(expanded);
-    for (int64_t i : index) element = element[i];
-    if (element.numel() == 1) {
-      found = fmt::format("found {}", element.item<double>());
-    } else if (element.numel() <= 10) {
-      const auto flat = element.reshape(-1).to(torch::kDouble).contiguous();
-      const std::vector<double> numbers(flat.data_ptr<double>(),
-                                        flat.data_ptr<double>() + flat.numel());
-      found = fmt::format("found ({})", fmt::join(numbers, ", "));
-    }
-  }
-  if (index.empty()) return found;
-  if (index.size() == 1) return fmt::format("{} (at index {})", found, index[0]);
-  return fmt::format("{} (at index {})", found, shape_str(index));
 }
 
 bool broadcastable(c10::IntArrayRef a, c10::IntArrayRef b) {
@@ -60,14 +28,6 @@ bool broadcastable(c10::IntArrayRef a, c10::IntArrayRef b) {
 }
 
 }  // namespace
-
-void set_validation_enabled(bool enabled) {
-  validation_enabled.store(enabled, std::memory_order_relaxed);
-}
-
-bool is_validation_enabled() {
-  return validation_enabled.load(std::memory_order_relaxed);
-}
 
 FloatInfo finfo(c10::ScalarType dtype) {
   switch (dtype) {
@@ -185,7 +145,7 @@ void Distribution::validate_sample(const torch::Tensor& value) const {
   if (in_support.all().item<bool>()) return;
   throw std::invalid_argument(fmt::format("{}: value out of support {}: {}", name(),
                                           support->to_string(),
-                                          first_violation(value, in_support)));
+                                          constraints::describe_violation(value, in_support)));
 }
 
 DistributionPtr Distribution::expand(const Shape& batch_shape) const {
@@ -206,8 +166,9 @@ void Distribution::check_argument(const std::string& argument, const torch::Tens
                                   const torch::Tensor& satisfied,
                                   const std::string& constraint) const {
   if (satisfied.all().item<bool>()) return;
-  throw std::invalid_argument(fmt::format("{}: argument '{}' must be {}, {}", name(), argument,
-                                          constraint, first_violation(value, satisfied)));
+  std::string error = fmt::format("{}: argument '{}' must be {}, {}", name(), argument, constraint,
+                                  constraints::describe_violation(value, satisfied));
+  if (!defer_argument_error(error)) throw std::invalid_argument(error);
 }
 
 torch::Tensor Distribution::support_along_batch(const torch::Tensor& values, bool expand) const {
@@ -224,48 +185,6 @@ void Distribution::check_expand(const Shape& batch_shape) const {
   if (at::is_expandable_to(batch_shape_, batch_shape)) return;
   throw std::invalid_argument(fmt::format("{}: cannot expand batch_shape {} to {}", name(),
                                           shape_str(batch_shape_), shape_str(batch_shape)));
-}
-
-std::string shape_str(c10::IntArrayRef shape) {
-  return fmt::format("({})", fmt::join(shape, ", "));
-}
-
-std::optional<std::vector<int64_t>> first_true_index(const torch::Tensor& flags) {
-  const auto flat = flags.reshape(-1).nonzero();
-  if (flat.numel() == 0) return std::nullopt;
-  int64_t offset = flat[0][0].item<int64_t>();
-  std::vector<int64_t> index(flags.dim());
-  for (int64_t d = flags.dim() - 1; d >= 0; --d) {
-    index[d] = offset % flags.size(d);
-    offset /= flags.size(d);
-  }
-  return index;
-}
-
-torch::Tensor sum_rightmost(const torch::Tensor& tensor, int64_t n) {
-  if (n == 0) return tensor;
-  std::vector<int64_t> dims(n);
-  for (int64_t i = 0; i < n; ++i) dims[i] = -1 - i;
-  return tensor.sum(dims);
-}
-
-Shape drop_rightmost(c10::IntArrayRef shape, int64_t n) {
-  return Shape(shape.begin(), shape.end() - std::min<int64_t>(n, shape.size()));
-}
-
-Shape broadcast_shapes(c10::IntArrayRef a, c10::IntArrayRef b, const std::string& what) {
-  const size_t ndim = std::max(a.size(), b.size());
-  Shape shape(ndim);
-  for (size_t i = 0; i < ndim; ++i) {
-    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
-    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
-    if (da != db && da != 1 && db != 1) {
-      throw std::invalid_argument(fmt::format("{}: shapes {} and {} are not broadcastable", what,
-                                              shape_str(a), shape_str(b)));
-    }
-    shape[ndim - 1 - i] = da == 1 ? db : da;
-  }
-  return shape;
 }
 
 }  // namespace ppl::dist

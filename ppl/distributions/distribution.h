@@ -22,7 +22,9 @@
 //   }
 
 #include "ppl/distributions/constraints.h"
+#include "ppl/distributions/shape.h"
 #include "ppl/distributions/tensor_or_number.h"
+#include "ppl/distributions/validation.h"
 
 #include <torch/torch.h>
 
@@ -34,8 +36,6 @@
 #include <vector>
 
 namespace ppl::dist {
-
-using Shape = std::vector<int64_t>;
 
 class Distribution;
 class Independent;
@@ -52,11 +52,6 @@ struct Arg {
   constraints::ConstraintPtr constraint;
   int64_t event_dim = 0;
 };
-
-/// Global switch for argument and support validation (on by default, as in Pyro and PyTorch).
-/// Validation costs a host sync per check: turn it off in hot training loops.
-void set_validation_enabled(bool enabled);
-bool is_validation_enabled();
 
 class Distribution {
  public:
@@ -175,12 +170,6 @@ class DistributionBase : public Distribution {
   }
 };
 
-/// Shape as text: "(3, 4)".
-std::string shape_str(c10::IntArrayRef shape);
-/// The multi-index of the first true element of a boolean tensor, or nullopt when none is.
-std::optional<std::vector<int64_t>> first_true_index(const torch::Tensor& flags);
-/// The broadcast of two shapes, or std::invalid_argument naming `what`.
-Shape broadcast_shapes(c10::IntArrayRef a, c10::IntArrayRef b, const std::string& what);
 namespace detail {
 template <size_t... I>
 auto as_tuple(const std::vector<torch::Tensor>& tensors, std::index_sequence<I...>) {
@@ -195,10 +184,6 @@ auto broadcast_all(const std::string& what, const Args&... arguments) {
   return detail::as_tuple(broadcast_arguments({TensorOrNumber(arguments)...}, what),
                           std::index_sequence_for<Args...>{});
 }
-/// `tensor` summed over its rightmost `n` dims (log-densities over event dims).
-torch::Tensor sum_rightmost(const torch::Tensor& tensor, int64_t n);
-/// `shape` without its rightmost `n` dims.
-Shape drop_rightmost(c10::IntArrayRef shape, int64_t n);
 
 }  // namespace ppl::dist
 

@@ -50,7 +50,6 @@ BlockMessenger::BlockMessenger(BlockOptions options) {
   } else {
     hide_fn_ = default_hide_fn(options);
   }
-  enter();
 }
 
 }  // namespace ppl::handlers

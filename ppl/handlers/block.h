@@ -31,7 +31,7 @@ struct BlockOptions {
 /// Stops hidden messages here: handlers outside never see them.
 class BlockMessenger : public Messenger {
  public:
-  explicit BlockMessenger(BlockOptions options = {});
+  [[nodiscard]] explicit BlockMessenger(BlockOptions options = {});
   void process_message(Message& msg) override {
     if (hide_fn_(msg)) msg.stop = true;
   }

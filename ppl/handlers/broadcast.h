@@ -11,7 +11,7 @@ namespace ppl::handlers {
 /// handlers.
 class BroadcastMessenger : public Messenger {
  public:
-  BroadcastMessenger() { enter(); }
+  [[nodiscard]] BroadcastMessenger() {}
   void process_message(Message& msg) override;
 };
 

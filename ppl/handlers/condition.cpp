@@ -5,7 +5,6 @@ namespace ppl::handlers {
 ConditionMessenger::ConditionMessenger(const Trace& trace) {
   for (const Site& site : trace.sites())
     if (site.is_sample()) data_.emplace(site.name, site.value);
-  enter();
 }
 
 void ConditionMessenger::process_message(Message& msg) {

@@ -9,9 +9,9 @@ namespace ppl::handlers {
 /// Observes each sample site named in `data` at the given value.
 class ConditionMessenger : public Messenger {
  public:
-  explicit ConditionMessenger(TensorDict data) : data_(std::move(data)) { enter(); }
+  [[nodiscard]] explicit ConditionMessenger(TensorDict data) : data_(std::move(data)) {}
   /// Conditions on the values of the sample sites of `trace`.
-  explicit ConditionMessenger(const Trace& trace);
+  [[nodiscard]] explicit ConditionMessenger(const Trace& trace);
   void process_message(Message& msg) override;
 
  private:

@@ -10,11 +10,12 @@ namespace ppl::handlers {
 /// as the observed site "<name>__CF" by handlers inside this one only.
 class DoMessenger : public Messenger {
  public:
-  explicit DoMessenger(TensorDict data) : data_(std::move(data)) { enter(); }
+  [[nodiscard]] explicit DoMessenger(TensorDict data) : data_(std::move(data)) {}
   void process_message(Message& msg) override;
 
  private:
   TensorDict data_;
+  const Message* splitting_ = nullptr;  // the split-off original site, which passes this handler
 };
 
 template <class Fn>

@@ -7,7 +7,6 @@ namespace ppl::handlers {
 InferConfigMessenger::InferConfigMessenger(InferConfigFn config_fn)
     : config_fn_(std::move(config_fn)) {
   if (!config_fn_) throw std::invalid_argument("infer_config: config_fn is empty");
-  enter();
 }
 
 void InferConfigMessenger::process_message(Message& msg) {

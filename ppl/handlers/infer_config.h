@@ -14,7 +14,7 @@ using InferConfigFn = std::function<InferDict(const Message&)>;
 /// param site, its entries replacing those of the same key.
 class InferConfigMessenger : public Messenger {
  public:
-  explicit InferConfigMessenger(InferConfigFn config_fn);
+  [[nodiscard]] explicit InferConfigMessenger(InferConfigFn config_fn);
   void process_message(Message& msg) override;
 
  private:

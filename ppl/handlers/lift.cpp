@@ -1,40 +1,25 @@
 #include "ppl/handlers/lift.h"
 
-#include "ppl/core/primitives.h"
-
 #include <fmt/format.h>
 
 #include <stdexcept>
 
 namespace ppl::handlers {
-namespace {
-
-/// The name a prior map uses: a module parameter's path in its module, else the site's name.
-std::string user_param_name(const std::string& name) {
-  const auto separator = name.find(kModuleSeparator);
-  return separator == std::string::npos
-             ? name
-             : name.substr(separator + std::char_traits<char>::length(kModuleSeparator));
-}
-
-}  // namespace
 
 LiftMessenger::LiftMessenger(dist::DistributionPtr prior) : prior_(std::move(prior)) {
   if (!prior_) throw std::invalid_argument("lift: the prior is null");
-  enter();
 }
 
 LiftMessenger::LiftMessenger(PriorMap priors) : priors_(std::move(priors)) {
   for (const auto& [name, prior] : priors_)
     if (!prior) throw std::invalid_argument(fmt::format("lift: the prior of '{}' is null", name));
-  enter();
 }
 
 void LiftMessenger::process_message(Message& msg) {
   if (msg.type != MessageType::param) return;
   dist::DistributionPtr prior = prior_;
   if (!prior) {
-    auto it = priors_.find(user_param_name(msg.name));
+    auto it = priors_.find(msg.name);
     if (it == priors_.end()) return;
     prior = it->second;
   }

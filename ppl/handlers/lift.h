@@ -9,7 +9,8 @@
 
 namespace ppl::handlers {
 
-/// Priors by param name; a module's parameters go by their path in the module ("weight").
+/// Priors by full param name, as the param store knows it: a module's parameters go by
+/// "module$$$path" ("net$$$fc.weight"), as in Pyro's `random_module` priors.
 using PriorMap = std::map<std::string, dist::DistributionPtr>;
 
 /// Pyro's poutine.lift: a param site becomes a latent sample site of the same name drawn from
@@ -21,9 +22,9 @@ using PriorMap = std::map<std::string, dist::DistributionPtr>;
 class LiftMessenger : public Messenger {
  public:
   /// Lifts every param site with `prior`.
-  explicit LiftMessenger(dist::DistributionPtr prior);
+  [[nodiscard]] explicit LiftMessenger(dist::DistributionPtr prior);
   /// Lifts the params named in `priors`; the others stay params.
-  explicit LiftMessenger(PriorMap priors);
+  [[nodiscard]] explicit LiftMessenger(PriorMap priors);
   void process_message(Message& msg) override;
   void postprocess_message(Message& msg) override;
 

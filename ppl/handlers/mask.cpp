@@ -12,7 +12,6 @@ MaskMessenger::MaskMessenger(torch::Tensor mask) : mask_(std::move(mask)) {
         fmt::format("mask: expected a bool tensor, got {}",
                     mask_.defined() ? toString(mask_.scalar_type()) : "undefined"));
   }
-  enter();
 }
 
 }  // namespace ppl::handlers

@@ -8,9 +8,9 @@ namespace ppl::handlers {
 class MaskMessenger : public Messenger {
  public:
   /// `mask` is a boolean tensor broadcast against each site's log-prob.
-  explicit MaskMessenger(torch::Tensor mask);
+  [[nodiscard]] explicit MaskMessenger(torch::Tensor mask);
   /// A constant mask: false drops every log-prob inside, true changes nothing.
-  explicit MaskMessenger(bool mask) : MaskMessenger(torch::tensor(mask)) {}
+  [[nodiscard]] explicit MaskMessenger(bool mask) : MaskMessenger(torch::tensor(mask)) {}
   void process_message(Message& msg) override {
     msg.mask = msg.mask.defined() ? msg.mask.logical_and(mask_) : mask_;
   }

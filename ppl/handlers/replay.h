@@ -10,7 +10,7 @@ namespace ppl::handlers {
 /// outlive the handler). std::runtime_error if that site is observed or not a sample site.
 class ReplayMessenger : public Messenger {
  public:
-  explicit ReplayMessenger(const Trace& trace) : trace_(&trace) { enter(); }
+  [[nodiscard]] explicit ReplayMessenger(const Trace& trace) : trace_(&trace) {}
   void process_message(Message& msg) override;
 
  private:

@@ -11,11 +11,10 @@ namespace ppl::handlers {
 
 class ScaleMessenger : public Messenger {
  public:
-  explicit ScaleMessenger(double scale) : scale_(scale) {
+  [[nodiscard]] explicit ScaleMessenger(double scale) : scale_(scale) {
     if (!(scale > 0))
       throw std::invalid_argument(
           fmt::format("scale: expected scale > 0 but got {}; use mask to drop terms", scale));
-    enter();
   }
   void process_message(Message& msg) override { msg.scale *= scale_; }
 

@@ -7,12 +7,15 @@
 
 namespace ppl::handlers {
 
-/// Seeds the default CPU generator (and every CUDA device's, when present) on construction and
-/// restores their former states on destruction, so code after the scope draws as if the scope
-/// had not run. The generators are process-wide: do not seed in two threads at once.
+/// Seeds the generator that ppl's draws use in this thread on construction and restores its
+/// former state on destruction, so code after the scope draws as if the scope had not run.
+/// Inside a `GeneratorScope` that is the scope's generator (one mechanism: seeding a thread
+/// with its own generator leaves the other threads alone); otherwise LibTorch's default CPU
+/// generator and every CUDA device's, which are process-wide: then do not seed in two threads
+/// at once.
 class SeedMessenger : public Messenger {
  public:
-  explicit SeedMessenger(uint64_t seed);
+  [[nodiscard]] explicit SeedMessenger(uint64_t seed);
   ~SeedMessenger() override;
 
  private:

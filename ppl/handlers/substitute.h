@@ -8,7 +8,7 @@ namespace ppl::handlers {
 /// Each param site named in `data` returns the given value instead of reading the param store.
 class SubstituteMessenger : public Messenger {
  public:
-  explicit SubstituteMessenger(TensorDict data) : data_(std::move(data)) { enter(); }
+  [[nodiscard]] explicit SubstituteMessenger(TensorDict data) : data_(std::move(data)) {}
   void process_message(Message& msg) override {
     if (msg.type != MessageType::param) return;
     auto it = data_.find(msg.name);

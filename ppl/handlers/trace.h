@@ -3,13 +3,18 @@
 
 #include "ppl/core/messenger.h"
 #include "ppl/core/trace.h"
+#include "ppl/distributions/validation.h"
+
+#include <string>
+#include <utility>
 
 namespace ppl::handlers {
 
-/// Records each message that reaches it, in program order. With `param_only`, only param sites.
+/// Records each message that reaches it, in program order. With `param_only`, only param sites
+/// (what an SVI step hands to the optimizer, as Pyro's param-only trace).
 class TraceMessenger : public Messenger {
  public:
-  explicit TraceMessenger(bool param_only = false) : param_only_(param_only) { enter(); }
+  [[nodiscard]] explicit TraceMessenger(bool param_only = false) : param_only_(param_only) {}
   void postprocess_message(Message& msg) override {
     if (!param_only_ || msg.type == MessageType::param) trace_.add(msg);
   }
@@ -21,28 +26,56 @@ class TraceMessenger : public Messenger {
   Trace trace_;
 };
 
+/// Rethrows the exception being handled as one that says where it happened: `program` ("model",
+/// "guide") failed after the last site of `trace`, the original message, and the trace's table
+/// of site shapes (as Pyro's trace). The category is kept: std::invalid_argument,
+/// std::out_of_range and std::logic_error stay what they are, anything else (a LibTorch error
+/// among them, without its C++ frames) becomes std::runtime_error. A distribution's argument
+/// error still waiting for a sample site comes first: it is the cause. An exception rethrown so
+/// once passes unchanged through enclosing traced programs.
+[[noreturn]] void rethrow_in_program(const std::string& program, const Trace& trace);
+
+/// Runs `fn()` under `tracer`, which is installed, as the traced `program` ("model", "guide"):
+/// what it throws comes out through `rethrow_in_program`, and a distribution built with an
+/// invalid argument is reported at the next sample site under that site's name (or, when none
+/// comes, as the program's error).
+template <class Fn>
+void run_traced(TraceMessenger& tracer, const std::string& program, Fn&& fn) {
+  dist::DeferArgumentErrors argument_errors;
+  try {
+    std::forward<Fn>(fn)();
+    if (auto error = dist::take_argument_error())
+      throw std::invalid_argument(*error + " (a distribution that reached no sample site)");
+  } catch (...) {
+    rethrow_in_program(program, tracer.trace());
+  }
+}
+
 /// The function-wrapping form: `trace(model).get_trace(x)`.
 template <class Fn>
 class TraceHandler {
  public:
-  TraceHandler(Fn fn, bool param_only) : fn_(std::move(fn)), param_only_(param_only) {}
+  TraceHandler(Fn fn, bool param_only, std::string program)
+      : fn_(std::move(fn)), param_only_(param_only), program_(std::move(program)) {}
 
-  /// Runs the function and returns its trace.
+  /// Runs the function and returns its trace; errors as `run_traced`.
   template <class... Args>
   Trace get_trace(Args&&... args) const {
     TraceMessenger messenger(param_only_);
-    fn_(std::forward<Args>(args)...);
+    run_traced(messenger, program_, [&] { fn_(std::forward<Args>(args)...); });
     return std::move(messenger.trace());
   }
 
  private:
   Fn fn_;
   bool param_only_;
+  std::string program_;
 };
 
+/// `trace(model).get_trace(x)`; `program` names the function in error messages.
 template <class Fn>
-TraceHandler<Fn> trace(Fn fn, bool param_only = false) {
-  return TraceHandler<Fn>(std::move(fn), param_only);
+TraceHandler<Fn> trace(Fn fn, bool param_only = false, std::string program = "program") {
+  return TraceHandler<Fn>(std::move(fn), param_only, std::move(program));
 }
 
 }  // namespace ppl::handlers

@@ -9,7 +9,7 @@ namespace ppl::handlers {
 /// kept in `infer["obs"]` and `infer["was_observed"]` is set.
 class UnconditionMessenger : public Messenger {
  public:
-  UnconditionMessenger() { enter(); }
+  [[nodiscard]] UnconditionMessenger() {}
   void process_message(Message& msg) override {
     if (msg.type != MessageType::sample || !msg.is_observed) return;
     msg.is_observed = false;

@@ -1,7 +1,7 @@
 #include "ppl/infer/elbo.h"
 
 #include "ppl/core/plate.h"
-#include "ppl/core/validation.h"
+#include "ppl/distributions/validation.h"
 #include "ppl/handlers/replay.h"
 #include "ppl/handlers/trace.h"
 
@@ -16,7 +16,7 @@ namespace {
 
 /// A latent that must appear in both model and guide (plate subsample sites need not).
 bool is_matched_latent(const Site* site) {
-  return site && site->is_latent() && site->infer.count("_subsample") == 0;
+  return site && site->is_latent() && !site->is_subsample;
 }
 
 std::string both_tables(const Trace& model_trace, const Trace& guide_trace) {
@@ -66,8 +66,7 @@ double ELBO::loss(const Program& model, const Program& guide) {
 
 double ELBO::loss_and_grads(const Program& model, const Program& guide) {
   std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
-  torch::Tensor loss =
-      differentiable_loss(model, guide, is_validation_enabled() ? &particles : nullptr);
+  torch::Tensor loss = differentiable_loss(model, guide, &particles);
   if (loss.requires_grad()) loss.backward();
   return check_finite_loss(loss.item<double>(), particles);
 }
@@ -76,13 +75,13 @@ TracePair get_traces(const Program& model, const Program& guide) {
   TracePair traces;
   {
     handlers::TraceMessenger tracer;
-    guide();
+    handlers::run_traced(tracer, "guide", guide);
     traces.guide = std::move(tracer.trace());
   }
   {
     handlers::TraceMessenger tracer;
     handlers::ReplayMessenger replay(traces.guide);
-    model();
+    handlers::run_traced(tracer, "model", model);
     traces.model = std::move(tracer.trace());
   }
   if (is_validation_enabled()) check_model_guide_match(traces.model, traces.guide);
@@ -105,7 +104,7 @@ void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting) {
 }
 
 void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_nesting) {
-  if (!site.is_sample() || !site.log_prob.defined() || site.infer.count("_subsample")) return;
+  if (!site.is_sample() || !site.log_prob.defined() || site.is_subsample) return;
   // expected[k]: the size that log-prob dim -(k + 1) must have; -1 where any size is fine.
   std::vector<int64_t> expected;
   for (const PlateFrame& frame : site.cond_indep_stack) {
@@ -157,7 +156,7 @@ void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_ne
 }
 
 double check_finite_loss(double loss, const std::vector<TracePair>& particles) {
-  if (std::isfinite(loss) || !is_validation_enabled()) return loss;
+  if (std::isfinite(loss)) return loss;
   for (const TracePair& particle : particles) {
     for (const auto& [trace, role] :
          {std::pair{&particle.guide, "guide"}, std::pair{&particle.model, "model"}}) {

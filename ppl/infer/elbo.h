@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <limits>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -18,9 +20,15 @@ using Program = std::function<void()>;
 /// Binds `args` to `fn` as a Program (the arguments are captured by reference: the Program
 /// must be run while they are alive).
 template <class Fn, class... Args>
-Program bind_program(Fn& fn, Args&... args) {
+Program bind_program(Fn& fn, const Args&... args) {
   return [&fn, &args...] { fn(args...); };
 }
+
+/// Enables the callable-and-arguments forms of the ELBO methods unless model and guide are
+/// already Programs (then the Program forms are meant).
+template <class Model, class Guide>
+using IfNotPrograms = std::enable_if_t<!std::is_same_v<std::decay_t<Model>, Program> ||
+                                       !std::is_same_v<std::decay_t<Guide>, Program>>;
 
 /// One particle's traces: the guide's, and the model's run under replay of the guide's.
 struct TracePair {
@@ -71,9 +79,21 @@ class ELBO {
   /// returns the -ELBO estimate (checked with `check_finite_loss`).
   virtual double loss_and_grads(const Program& model, const Program& guide);
 
-  template <class Model, class Guide, class... Args>
-  double loss(Model& model, Guide& guide, Args&... args) {
+  /// The forms above for a model and guide taking `args` (temporaries too), as Pyro's
+  /// `elbo.loss(model, guide, *args)`.
+  template <class Model, class Guide, class... Args, class = IfNotPrograms<Model, Guide>>
+  double loss(Model&& model, Guide&& guide, const Args&... args) {
     return loss(bind_program(model, args...), bind_program(guide, args...));
+  }
+  template <class Model, class Guide, class... Args, class = IfNotPrograms<Model, Guide>,
+            class = std::enable_if_t<!std::is_same_v<std::tuple<std::decay_t<Args>...>,
+                                                     std::tuple<std::vector<TracePair>*>>>>
+  torch::Tensor differentiable_loss(Model&& model, Guide&& guide, const Args&... args) {
+    return differentiable_loss(bind_program(model, args...), bind_program(guide, args...));
+  }
+  template <class Model, class Guide, class... Args, class = IfNotPrograms<Model, Guide>>
+  double loss_and_grads(Model&& model, Guide&& guide, const Args&... args) {
+    return loss_and_grads(bind_program(model, args...), bind_program(guide, args...));
   }
 
  protected:
@@ -118,7 +138,7 @@ void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting);
 /// share a dim, and no site may be inside more than `max_plate_nesting` plates.
 void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_nesting);
 
-/// When validation is on and `loss` is NaN or infinite: std::runtime_error naming the first
+/// When `loss` is NaN or infinite (validation on or off): std::runtime_error naming the first
 /// sample site (guide sites first, in program order) whose log-prob is not finite, with the
 /// traces' tables of shapes. Returns `loss` otherwise.
 double check_finite_loss(double loss, const std::vector<TracePair>& particles);

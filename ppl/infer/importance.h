@@ -86,8 +86,8 @@ torch::Tensor iwae_log_weights(const Program& model, const Program& guide,
 torch::Tensor iwae_bound(const Program& model, const Program& guide, const IWAEOptions& options);
 
 /// `iwae_bound(model, guide, IWAEOptions().num_samples(100).max_plate_nesting(1), x)`.
-template <class Model, class Guide, class... Args>
-torch::Tensor iwae_bound(Model& model, Guide& guide, const IWAEOptions& options,
+template <class Model, class Guide, class... Args, class = IfNotPrograms<Model, Guide>>
+torch::Tensor iwae_bound(Model&& model, Guide&& guide, const IWAEOptions& options,
                          const Args&... args) {
   return iwae_bound(bind_program(model, args...), bind_program(guide, args...), options);
 }

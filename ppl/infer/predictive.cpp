@@ -14,7 +14,7 @@ namespace {
 std::vector<std::string> default_return_sites(const Trace& model_trace) {
   std::vector<std::string> names;
   for (const Site& site : model_trace.sites()) {
-    if (site.is_sample() && !site.infer.count("_subsample") && !site.infer.count("is_auxiliary"))
+    if (site.is_sample() && !site.is_subsample && !site.infer.count("is_auxiliary"))
       names.push_back(site.name);
   }
   return names;

@@ -1,41 +1,70 @@
 #pragma once
 // Stochastic variational inference: fits a guide's parameters by stepping on -ELBO.
 
-#include "ppl/core/messenger.h"
+#include "ppl/handlers/trace.h"
 #include "ppl/infer/elbo.h"
 #include "ppl/optim/optimizer.h"
 #include "ppl/params/param_store.h"
 
+#include <torch/nn/pimpl.h>
+
 #include <memory>
-#include <unordered_set>
+#include <type_traits>
 
 namespace ppl::infer {
 
-/// Records the name of every param site that reaches it, once each, in program order.
-class ParamCollector : public Messenger {
+namespace detail {
+
+/// `object.*method` as a callable (`SVI svi(vae, &VAEImpl::model, &VAEImpl::guide, ...)`). A
+/// LibTorch module holder (`VAE`) is kept by value (it shares its module); any other object by
+/// reference, so it must outlive the callable.
+template <class Object, class Method>
+class BoundMethod {
  public:
-  ParamCollector() { enter(); }
-  void postprocess_message(Message& msg) override {
-    if (msg.type == MessageType::param && seen_.insert(msg.name).second) names_.push_back(msg.name);
-  }
-  const std::vector<std::string>& names() const { return names_; }
-  /// (name, unconstrained tensor) of each recorded name still in the active param store.
-  std::vector<std::pair<std::string, torch::Tensor>> params() const {
-    std::vector<std::pair<std::string, torch::Tensor>> result;
-    const ParamStore& store = param_store();
-    for (const std::string& name : names_)
-      if (store.contains(name)) result.emplace_back(name, store.unconstrained(name));
-    return result;
+  BoundMethod(Object& object, Method method) : object_(object), method_(method) {}
+  template <class... Args>
+  decltype(auto) operator()(Args&&... args) {
+    return (target().*method_)(std::forward<Args>(args)...);
   }
 
  private:
-  std::unordered_set<std::string> seen_;
-  std::vector<std::string> names_;
+  static constexpr bool kIsHolder = std::is_base_of_v<torch::detail::ModuleHolderIndicator, Object>;
+  auto& target() {
+    if constexpr (kIsHolder) {
+      return *object_;
+    } else {
+      return object_.get();
+    }
+  }
+  std::conditional_t<kIsHolder, Object, std::reference_wrapper<Object>> object_;
+  Method method_;
 };
 
+/// `value` as a shared pointer to `Base`: itself when it already is one (chosen at run time),
+/// else a shared copy.
+template <class Base, class T>
+std::shared_ptr<Base> share(T value) {
+  if constexpr (std::is_convertible_v<T, std::shared_ptr<Base>>) {
+    std::shared_ptr<Base> shared = std::move(value);
+    if (!shared) throw std::invalid_argument("SVI: the optimizer or the loss is null");
+    return shared;
+  } else {
+    return std::make_shared<T>(std::move(value));
+  }
+}
+
+}  // namespace detail
+
+/// (name, unconstrained tensor) of each param site of `trace` still in the active param store,
+/// in program order: what an SVI step hands to the optimizer.
+std::vector<std::pair<std::string, torch::Tensor>> params_of(const Trace& trace);
+
 /// `SVI svi(model, guide, optim::Adam(...), Trace_ELBO());` then `svi.step(x)`. Model and guide
-/// are any callables taking the same arguments; `step` and `evaluate_loss` pass theirs on.
-/// Parameters live in the param store active when `step` runs.
+/// are any callables taking the same arguments, or member functions of one object
+/// (`SVI svi(vae, &VAEImpl::model, &VAEImpl::guide, optim, elbo)`); `step` and `evaluate_loss`
+/// pass their arguments on. The optimizer and the loss are taken by value or as shared pointers
+/// (an ELBO chosen at run time: `std::shared_ptr<ELBO>`). Parameters live in the param store
+/// active when `step` runs.
 template <class Model, class Guide>
 class SVI {
  public:
@@ -43,24 +72,27 @@ class SVI {
   SVI(Model model, Guide guide, Optimizer optimizer, Loss loss)
       : model_(std::move(model)),
         guide_(std::move(guide)),
-        optimizer_(std::make_shared<Optimizer>(std::move(optimizer))),
-        loss_(std::make_shared<Loss>(std::move(loss))) {}
+        optimizer_(detail::share<optim::Optimizer>(std::move(optimizer))),
+        loss_(detail::share<ELBO>(std::move(loss))) {}
+  template <class Object, class ModelMethod, class GuideMethod, class Optimizer, class Loss>
+  SVI(Object& object, ModelMethod model, GuideMethod guide, Optimizer optimizer, Loss loss)
+      : SVI(Model(object, model), Guide(object, guide), std::move(optimizer), std::move(loss)) {}
 
   /// One gradient step on every parameter seen while computing the loss; returns the -ELBO
   /// estimate. Gradients of those parameters are zero afterwards, also when the loss or the
   /// optimizer throws: a failed step leaves no partial gradients behind.
   template <class... Args>
   double step(const Args&... args) {
-    ParamCollector seen;  // Pyro's param-only trace: which parameters this step used
+    handlers::TraceMessenger seen(/*param_only=*/true);  // which parameters this step used
     try {
       const double loss =
           loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
-      auto params = seen.params();
+      const auto params = params_of(seen.trace());
       optimizer_->step(params);
       zero_grads(params);
       return loss;
     } catch (...) {
-      zero_grads(seen.params());
+      zero_grads(params_of(seen.trace()));
       throw;
     }
   }
@@ -86,5 +118,12 @@ class SVI {
   std::shared_ptr<optim::Optimizer> optimizer_;
   std::shared_ptr<ELBO> loss_;
 };
+
+template <class Model, class Guide, class Optimizer, class Loss>
+SVI(Model, Guide, Optimizer, Loss) -> SVI<Model, Guide>;
+template <class Object, class ModelMethod, class GuideMethod, class Optimizer, class Loss,
+          class = std::enable_if_t<std::is_member_function_pointer_v<ModelMethod>>>
+SVI(Object&, ModelMethod, GuideMethod, Optimizer, Loss)
+    -> SVI<detail::BoundMethod<Object, ModelMethod>, detail::BoundMethod<Object, GuideMethod>>;
 
 }  // namespace ppl::infer

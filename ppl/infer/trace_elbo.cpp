@@ -107,7 +107,7 @@ torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Progra
         continue;
       }
       other_guide_terms.push_back(site.log_prob_sum);
-      if (site.infer.count("_subsample")) continue;
+      if (site.is_subsample) continue;
       if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
       score_terms.push_back(
           (log_ratio->sum_to(vectorized_frames(site)) * site.unscaled_log_prob).sum());

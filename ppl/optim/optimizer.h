@@ -6,7 +6,7 @@
 // `OptimizerBase<Options>` that names its state tensors and implements `init` and `update`
 // (see adam.h).
 
-#include "ppl/core/tensor_archive.h"
+#include "ppl/io/tensor_archive.h"
 
 #include <torch/torch.h>
 

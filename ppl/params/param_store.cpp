@@ -3,6 +3,7 @@
 #include "ppl/distributions/transforms/biject_to.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
 #include <unordered_set>
@@ -35,11 +36,25 @@ ParamStore::Entry::Entry(std::string name, torch::Tensor unconstrained,
     : name(std::move(name)),
       unconstrained(std::move(unconstrained)),
       constraint(std::move(constraint)),
-      transform(this->constraint == constraints::real ? nullptr
-                                                      : transforms::transform_to(this->constraint)) {}
+      transform(this->constraint == constraints::real
+                    ? nullptr
+                    : transforms::transform_to(this->constraint)) {}
 
 torch::Tensor ParamStore::Entry::constrained() const {
   return transform ? transform->forward(unconstrained) : unconstrained;
+}
+
+void ParamStore::check_in_support(const std::string& name, const torch::Tensor& value,
+                                  const constraints::ConstraintPtr& constraint, const char* what) {
+  if (!value.defined())
+    throw std::invalid_argument(fmt::format("param '{}': undefined {}", name, what));
+  if (constraint == constraints::real) return;
+  const torch::Tensor detached = value.detach();
+  const torch::Tensor satisfied = constraint->check(detached);
+  if (satisfied.all().item<bool>()) return;
+  throw std::invalid_argument(fmt::format("param '{}': {} not in the support {} ({})", name, what,
+                                          constraint->to_string(),
+                                          constraints::describe_violation(detached, satisfied)));
 }
 
 torch::Tensor ParamStore::get_param(const std::string& name,
@@ -50,7 +65,9 @@ torch::Tensor ParamStore::get_param(const std::string& name,
     if (!init)
       throw std::out_of_range(
           fmt::format("param '{}' does not exist and has no initial value", name));
-    set(name, init(), constraint);
+    const torch::Tensor value = init();
+    check_in_support(name, value, constraint, "initial value");
+    insert(name, value, constraint);
     it = index_.find(name);
   }
   const Entry& e = entries_[it->second];
@@ -79,8 +96,12 @@ const constraints::ConstraintPtr& ParamStore::constraint(const std::string& name
 
 void ParamStore::set(const std::string& name, const torch::Tensor& value,
                      const constraints::ConstraintPtr& constraint) {
-  if (!value.defined())
-    throw std::invalid_argument(fmt::format("param '{}': undefined value", name));
+  check_in_support(name, value, constraint, "value");
+  insert(name, value, constraint);
+}
+
+void ParamStore::insert(const std::string& name, const torch::Tensor& value,
+                        const constraints::ConstraintPtr& constraint) {
   Entry e{name, to_unconstrained(value, constraint), constraint};
   auto it = index_.find(name);
   if (it != index_.end()) {

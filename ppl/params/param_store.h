@@ -1,9 +1,9 @@
 #pragma once
 // Pyro's param store: named parameters kept unconstrained, returned constrained.
 
-#include "ppl/core/tensor_archive.h"
 #include "ppl/distributions/constraints.h"
 #include "ppl/distributions/transforms/biject_to.h"
+#include "ppl/io/tensor_archive.h"
 
 #include <functional>
 #include <string>
@@ -16,6 +16,8 @@ class ParamStore {
  public:
   /// The constrained value of `name`. On first use the parameter is created from `init()`
   /// (a constrained value) under `constraint`; afterwards `init` is not called.
+  /// std::invalid_argument ("param 'w_scale': initial value not in the support positive
+  /// (found -1)") when the initial value is outside the support.
   torch::Tensor get_param(const std::string& name, const std::function<torch::Tensor()>& init,
                           const constraints::ConstraintPtr& constraint = constraints::real);
   /// The constrained value of an existing parameter; std::out_of_range naming it otherwise.
@@ -24,7 +26,8 @@ class ParamStore {
   const torch::Tensor& unconstrained(const std::string& name) const;
   const constraints::ConstraintPtr& constraint(const std::string& name) const;
 
-  /// Sets `name` to the constrained `value` (replacing any existing parameter).
+  /// Sets `name` to the constrained `value` (replacing any existing parameter);
+  /// std::invalid_argument naming it when `value` is not in the constraint's support.
   void set(const std::string& name, const torch::Tensor& value,
            const constraints::ConstraintPtr& constraint = constraints::real);
   /// Stores `parameter` itself (no copy) as an unconstrained real parameter, so updates through
@@ -62,6 +65,13 @@ class ParamStore {
     transforms::TransformPtr transform;  // transform_to(constraint); null for real
   };
   const Entry& entry(const std::string& name) const;
+  /// std::invalid_argument naming the param unless `value` is defined and in `constraint`'s
+  /// support (a value outside it would turn into NaN or infinity unconstrained).
+  static void check_in_support(const std::string& name, const torch::Tensor& value,
+                               const constraints::ConstraintPtr& constraint, const char* what);
+  /// Sets `name` to `value` under `constraint`, unchecked.
+  void insert(const std::string& name, const torch::Tensor& value,
+              const constraints::ConstraintPtr& constraint);
 
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> index_;
@@ -74,7 +84,7 @@ ParamStore& param_store();
 /// Makes `store` the current thread's param store for the scope's lifetime.
 class ParamStoreScope {
  public:
-  explicit ParamStoreScope(ParamStore& store);
+  [[nodiscard]] explicit ParamStoreScope(ParamStore& store);
   ~ParamStoreScope();
   ParamStoreScope(const ParamStoreScope&) = delete;
   ParamStoreScope& operator=(const ParamStoreScope&) = delete;

@@ -3,6 +3,7 @@
 #include "ppl/distributions/distribution.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
 

@@ -4,6 +4,7 @@
 #include "ppl/distributions/transforms/sigmoid.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
 
@@ -19,9 +20,9 @@ torch::Tensor log_offset(const torch::Tensor& x) {
 
 void check_vector_shape(const Shape& shape, int64_t least) {
   if (shape.empty() || shape.back() < least) {
-    throw std::invalid_argument(fmt::format(
-        "StickBreaking: expected a shape with last dim >= {}, found ({})", least,
-        fmt::join(shape, ", ")));
+    throw std::invalid_argument(
+        fmt::format("StickBreaking: expected a shape with last dim >= {}, found ({})", least,
+                    fmt::join(shape, ", ")));
   }
 }
 

@@ -1,6 +1,6 @@
-#include "ppl/core/tensor_archive.h"
+#include "ppl/io/tensor_archive.h"
 
-#include "ppl/core/file_io.h"
+#include "ppl/io/file_io.h"
 
 #include <fmt/format.h>
 #include <zlib.h>

@@ -1,4 +1,4 @@
-#include "ppl/core/file_io.h"
+#include "ppl/io/file_io.h"
 
 #include <fmt/format.h>
 

@@ -1,0 +1,62 @@
+#include "ppl/handlers/trace.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <stdexcept>
+
+namespace ppl::handlers {
+namespace {
+
+/// Marks an exception that already says in which program it happened.
+struct InProgram {};
+
+template <class Base>
+struct InProgramError : Base, InProgram {
+  using Base::Base;
+};
+
+/// A LibTorch error's message without the C++ stack trace that LibTorch appends.
+std::string without_cpp_frames(const char* what) {
+  std::string text = what;
+  const auto frames = text.find("\nException raised from ");
+  if (frames != std::string::npos) text.erase(frames);
+  return text;
+}
+
+std::string where(const std::string& program, const Trace& trace) {
+  if (trace.empty()) return fmt::format("{} failed before its first site", program);
+  const Site& last = trace.sites().back();
+  return fmt::format("{} failed after {} site '{}'", program, to_string(last.type), last.name);
+}
+
+}  // namespace
+
+void rethrow_in_program(const std::string& program, const Trace& trace) {
+  const std::optional<std::string> argument_error = dist::take_argument_error();
+  const auto message = [&](const char* what) {
+    std::string original = without_cpp_frames(what);
+    if (argument_error && original != *argument_error)
+      original = fmt::format("{} (and then: {})", *argument_error, original);
+    return fmt::format("{}: {}\n{} trace:\n{}", where(program, trace), original, program,
+                       trace.format_shapes());
+  };
+  try {
+    throw;
+  } catch (const InProgram&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw InProgramError<std::invalid_argument>(message(e.what()));
+  } catch (const std::out_of_range& e) {
+    if (argument_error) throw InProgramError<std::invalid_argument>(message(e.what()));
+    throw InProgramError<std::out_of_range>(message(e.what()));
+  } catch (const std::logic_error& e) {
+    if (argument_error) throw InProgramError<std::invalid_argument>(message(e.what()));
+    throw InProgramError<std::logic_error>(message(e.what()));
+  } catch (const std::exception& e) {
+    if (argument_error) throw InProgramError<std::invalid_argument>(message(e.what()));
+    throw InProgramError<std::runtime_error>(message(e.what()));
+  }
+}
+
+}  // namespace ppl::handlers
