@@ -107,7 +107,9 @@ void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64
                        const std::string& out_dir) {
   torch::NoGradGuard no_grad;
   // Predictive without a guide runs the model on one blank image 64 times: 64 prior draws.
-  auto model = [&](const torch::Tensor& x) { vae->model(x); };
+  // Unconditioned, each run also draws the pixels, as it always has: the random stream that
+  // training goes on with, and so every published figure, stays as it was.
+  auto model = handlers::uncondition([&](const torch::Tensor& x) { vae->model(x); });
   const auto blank = torch::zeros({1, test_images.size(1)}, test_images.options());
   const auto latents = infer::Predictive(model, 64, {"latent"})(blank).at("latent");
   auto samples = vae->decoder->forward(latents).loc.clamp(0, 1);
