@@ -246,18 +246,19 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   // Registered up front so that a checkpoint loads straight into the modules.
   ppl::module("encoder", vae->encoder);
   ppl::module("decoder", vae->decoder);
-  auto model = [&](const torch::Tensor& x) { vae->model(x); };
-  auto guide = [&](const torch::Tensor& x) { vae->guide(x); };
-  const optim::AdamOptions adam(o.lr);
   // Several particles run in one vectorized pass, with the latent plate at dim -1.
   const auto elbo_options = infer::ELBOOptions()
                                 .num_particles(o.particles)
                                 .vectorize_particles(o.particles > 1)
                                 .max_plate_nesting(1);
-  infer::SVI svi =
-      o.elbo == "meanfield"
-          ? infer::SVI(model, guide, optim::Adam(adam), infer::TraceMeanField_ELBO(elbo_options))
-          : infer::SVI(model, guide, optim::Adam(adam), infer::Trace_ELBO(elbo_options));
+  std::shared_ptr<infer::ELBO> elbo;
+  if (o.elbo == "meanfield") {
+    elbo = std::make_shared<infer::TraceMeanField_ELBO>(elbo_options);
+  } else {
+    elbo = std::make_shared<infer::Trace_ELBO>(elbo_options);
+  }
+  infer::SVI svi(vae, &models::VAEImpl::model, &models::VAEImpl::guide,
+                 optim::Adam(optim::AdamOptions(o.lr)), elbo);
 
   ResumedRun resumed;
   if (o.resume)
