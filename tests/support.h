@@ -1,9 +1,10 @@
 #pragma once
 // Helpers shared by the test suites: temporary directories, error messages, validation scopes,
-// seeded generators and a byte mutator for the seeded fuzz tests.
+// seeded generators and byte and JSON mutators for the seeded fuzz tests.
 
 #include <doctest/doctest.h>
 #include <ppl/distributions/distribution.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 #include <algorithm>
@@ -122,6 +123,40 @@ inline std::string mutate(std::string bytes, std::mt19937_64& rng) {
     }
   }
   return bytes;
+}
+
+/// `value` with one leaf (a number, string, null, boolean, empty array or empty object) replaced
+/// by an extreme or ill-typed value, or removed.
+inline nlohmann::json mutate_json(nlohmann::json value, std::mt19937_64& rng) {
+  const auto leaves = value.flatten();
+  auto leaf = leaves.begin();
+  std::advance(leaf, static_cast<long>(rng() % leaves.size()));
+  const nlohmann::json::json_pointer pointer(leaf.key());
+  const nlohmann::json replacements[] = {0,
+                                         -1,
+                                         1,
+                                         7,
+                                         4294967296LL,
+                                         INT64_MAX,
+                                         UINT64_MAX,
+                                         1e300,
+                                         -0.5,
+                                         "x",
+                                         "",
+                                         nullptr,
+                                         true,
+                                         nlohmann::json::array(),
+                                         nlohmann::json::object(),
+                                         nlohmann::json::array({1, 2})};
+  const size_t choice = rng() % (std::size(replacements) + 1);
+  if (choice < std::size(replacements)) {
+    value[pointer] = replacements[choice];
+  } else {
+    auto& parent = value[pointer.parent_pointer()];
+    if (parent.is_object()) parent.erase(pointer.back());
+    if (parent.is_array()) parent.erase(std::stoul(pointer.back()));
+  }
+  return value;
 }
 
 /// Runs `read` on a fuzzed file: it may succeed; if it throws, the error must be a
