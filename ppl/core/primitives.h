@@ -13,13 +13,15 @@
 namespace ppl {
 
 /// A sample site's observed value, or none: a tensor (undefined means none), an
-/// `std::optional<torch::Tensor>` or `std::nullopt`, as Pyro's `obs=None`.
+/// `std::optional<torch::Tensor>` or `std::nullopt`, as Pyro's `obs=None`. The constructors
+/// are implicit so that `sample("x", d, x)` and `sample("x", d, std::nullopt)` both read
+/// naturally.
 class Observation {
  public:
   Observation() = default;
-  Observation(torch::Tensor value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
-  Observation(std::nullopt_t) {}                                  // NOLINT
-  Observation(const std::optional<torch::Tensor>& value)          // NOLINT
+  Observation(torch::Tensor value) : value_(std::move(value)) {}
+  Observation(std::nullopt_t) {}
+  Observation(const std::optional<torch::Tensor>& value)
       : value_(value.value_or(torch::Tensor())) {}
   const torch::Tensor& value() const { return value_; }
 
