@@ -1,5 +1,6 @@
 #include "examples/vae_mnist/command_line.h"
 
+#include "examples/common/command_line.h"
 #include "examples/vae_mnist/presets.h"
 
 #include <fmt/format.h>
@@ -23,17 +24,7 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
          preset_help)
       ->check(CLI::IsMember(preset_names))
       ->trigger_on_parse();
-  app.add_option("--epochs", options.epochs,
-                 "Training epochs in all (the tutorial runs 100); with --resume, a checkpoint "
-                 "that has them trains no more")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--batch-size", options.batch_size, "Images per SVI step")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--lr", options.lr, "Adam learning rate")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_optimization_options(app, options);
   app.add_option("--lr-decay", options.lr_decay,
                  "Multiply the learning rate by this after every epoch past --lr-decay-after (an "
                  "exponential schedule)")
@@ -43,19 +34,7 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
                  "The learning rate stays constant for this many epochs")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--z-dim", options.z_dim, "Latent dimensions")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--hidden-dims", options.hidden_dims,
-                 "Hidden layer sizes of the encoder, input side first (500,500); the decoder's "
-                 "are the same reversed")
-      ->delimiter(',')
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--activation", options.activation, "After each hidden layer")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"softplus", "relu", "tanh"}));
+  add_architecture_options(app, options);
   app.add_option("--likelihood", options.likelihood,
                  "p(x | z) per pixel: bernoulli, continuous-bernoulli, gaussian (learned "
                  "variance) or igaussian (unit variance)")
@@ -86,20 +65,6 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
                  "(TraceMeanField_ELBO)")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "meanfield"}));
-  app.add_option("--seed", options.seed, "Random seed")->capture_default_str();
-  app.add_option("--device", options.device, "cpu or cuda")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_option("--threads", options.threads,
-                 "LibTorch intra-op threads (1 is fastest on 2 cores)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--data-dir", options.data_dir,
-                 "Directory with the MNIST IDX files (scripts/fetch_mnist)")
-      ->capture_default_str();
-  app.add_option("--out-dir", options.out_dir, "Where metrics, pictures and the checkpoint go")
-      ->capture_default_str();
-  app.add_flag("--resume", options.resume, "Continue from <out-dir>/checkpoint.pt");
   app.add_option("--eval-iwae", options.eval_iwae,
                  "After training, estimate the test set's log p(x) per image by importance "
                  "sampling (IWAE bound) with K samples per image; several: 1,100,1000")
@@ -116,8 +81,7 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
                "tsne.csv; the tutorial's Figure 5)");
   app.add_flag("--validate", options.validate,
                "Check distribution arguments at every step (slower)");
-  app.add_flag_callback(
-      "--no-progress", [&options] { options.progress = false; }, "No progress bar");
+  add_run_options(app, options);
 }
 
 }  // namespace ppl::examples

@@ -45,17 +45,14 @@ void rethrow_in_program(const std::string& program, const Trace& trace) {
     throw;
   } catch (const InProgram&) {
     throw;
-  } catch (const std::invalid_argument& e) {
-    throw InProgramError<std::invalid_argument>(message(e.what()));
-  } catch (const std::out_of_range& e) {
-    if (argument_error) throw InProgramError<std::invalid_argument>(message(e.what()));
-    throw InProgramError<std::out_of_range>(message(e.what()));
-  } catch (const std::logic_error& e) {
-    if (argument_error) throw InProgramError<std::invalid_argument>(message(e.what()));
-    throw InProgramError<std::logic_error>(message(e.what()));
   } catch (const std::exception& e) {
-    if (argument_error) throw InProgramError<std::invalid_argument>(message(e.what()));
-    throw InProgramError<std::runtime_error>(message(e.what()));
+    const std::string text = message(e.what());
+    // A waiting argument error is the cause: its category wins.
+    if (argument_error || dynamic_cast<const std::invalid_argument*>(&e))
+      throw InProgramError<std::invalid_argument>(text);
+    if (dynamic_cast<const std::out_of_range*>(&e)) throw InProgramError<std::out_of_range>(text);
+    if (dynamic_cast<const std::logic_error*>(&e)) throw InProgramError<std::logic_error>(text);
+    throw InProgramError<std::runtime_error>(text);
   }
 }
 

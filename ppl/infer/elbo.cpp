@@ -97,6 +97,15 @@ TracePair get_importance_traces(const Program& model, const Program& guide,
   return traces;
 }
 
+int64_t guess_max_plate_nesting(const Trace& trace) {
+  int64_t nesting = 0;
+  for (const Site& site : trace.sites())
+    if (site.is_sample())
+      for (const PlateFrame& frame : site.cond_indep_stack)
+        if (frame.vectorized()) nesting = std::max(nesting, -*frame.dim);
+  return nesting;
+}
+
 void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting) {
   if (!is_validation_enabled()) return;
   for (const Trace* trace : {&traces.guide, &traces.model})

@@ -128,6 +128,10 @@ TracePair get_traces(const Program& model, const Program& guide);
 TracePair get_importance_traces(const Program& model, const Program& guide,
                                 int64_t max_plate_nesting = kUnlimitedPlateNesting);
 
+/// Pyro's _guess_max_plate_nesting: the leftmost dim of the vectorized plates that the sample
+/// sites of `trace` are in (0 when none).
+int64_t guess_max_plate_nesting(const Trace& trace);
+
 /// When validation is on: `check_site_shape` for every sample site of both traces that has
 /// its log-prob.
 void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting);

@@ -28,14 +28,9 @@ Program prior_proposal(const Program& model) {
 
 /// Pyro's _guess_max_plate_nesting: the leftmost vectorized plate dim in one run of guide and
 /// model.
-int64_t guess_max_plate_nesting(const Program& model, const Program& guide) {
+int64_t guess_max_plate_nesting_of(const Program& model, const Program& guide) {
   const TracePair traces = get_traces(model, guide);
-  int64_t nesting = 0;
-  for (const Trace* trace : {&traces.guide, &traces.model})
-    for (const Site& site : trace->sites())
-      for (const PlateFrame& frame : site.cond_indep_stack)
-        if (frame.vectorized()) nesting = std::max(nesting, -*frame.dim);
-  return nesting;
+  return std::max(guess_max_plate_nesting(traces.guide), guess_max_plate_nesting(traces.model));
 }
 
 /// `sign` times the masked, unscaled log-prob of every sample site of `trace` (plate subsample
@@ -139,7 +134,7 @@ torch::Tensor iwae_log_weights(const Program& model, const Program& guide,
   }
   torch::NoGradGuard no_grad;
   const int64_t nesting = options.max_plate_nesting() == kUnlimitedPlateNesting
-                              ? guess_max_plate_nesting(model, guide)
+                              ? guess_max_plate_nesting_of(model, guide)
                               : options.max_plate_nesting();
   const int64_t chunk = chunk_size == 0 ? num_samples : chunk_size;
   std::vector<torch::Tensor> chunks;

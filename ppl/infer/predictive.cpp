@@ -143,17 +143,6 @@ SampleDict predict_sequentially(const PredictiveCall& call) {
   return samples;
 }
 
-/// Pyro's _guess_max_plate_nesting: the leftmost dim of the vectorized plates that the sample
-/// sites of `trace` are in (0 when none).
-int64_t guess_max_plate_nesting(const Trace& trace) {
-  int64_t nesting = 0;
-  for (const Site& site : trace.sites())
-    if (site.is_sample())
-      for (const PlateFrame& frame : site.cond_indep_stack)
-        if (frame.vectorized()) nesting = std::max(nesting, -*frame.dim);
-  return nesting;
-}
-
 /// `samples` (num_samples, ...site's shape) reshaped to broadcast left of `nesting` plates:
 /// (num_samples, 1, ..., 1, ...site's shape) with as many 1s as the site's batch dims fall short
 /// of `nesting`. Pyro counts the event dims as batch dims here; `event_dims` (of the site in the
