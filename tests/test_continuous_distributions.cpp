@@ -14,6 +14,7 @@
 #include "ppl/distributions/exponential.h"
 #include "ppl/distributions/gamma.h"
 #include "ppl/distributions/laplace.h"
+#include "ppl/distributions/normal.h"
 #include "ppl/distributions/student_t.h"
 #include "ppl/distributions/von_mises.h"
 
@@ -28,9 +29,9 @@ namespace dist = ppl::dist;
 
 using ppl::testing::contains;
 
+using ppl::testing::generator;
 using ppl::testing::invalid_argument_of;
 using ppl::testing::ValidationScope;
-using ppl::testing::generator;
 
 namespace {
 
@@ -593,4 +594,21 @@ TEST_CASE("validation names the distribution, the argument and the first bad val
   const ValidationScope off(false);
   CHECK(invalid_argument_of([] { dist::Gamma(-1., -1.).log_prob(torch::tensor(-1.0)); }).empty());
   CHECK(invalid_argument_of([] { dist::ContinuousBernoulli(2.); }).empty());
+}
+
+TEST_CASE("Normal's log_prob has second derivatives: a Hessian through it is exact") {
+  const auto value = torch::tensor({0.3, -1.2}, torch::kDouble).requires_grad_();
+  const auto loc = torch::tensor({0.5, 0.1}, torch::kDouble).requires_grad_();
+  const auto scale = torch::tensor({2.0, 0.5}, torch::kDouble).requires_grad_();
+  for (const auto& v : {value, value.expand({3, 2})}) {  // the small and the large path
+    const auto log_prob = ppl::dist::Normal(loc, scale).log_prob(v).sum();
+    const auto grad = torch::autograd::grad({log_prob}, {value}, {}, true, true)[0];
+    const auto second = torch::autograd::grad({grad.sum()}, {value, scale}, {}, true)[0];
+    // d2/dvalue2 = -n / scale^2 (n copies of value).
+    const double copies = static_cast<double>(v.numel() / value.numel());
+    CHECK(second.allclose(-copies / scale.detach().pow(2)));
+    const auto mixed = torch::autograd::grad({grad.sum()}, {scale})[0];
+    // d2/dvalue dscale = 2 n (value - loc) / scale^3.
+    CHECK(mixed.allclose(2 * copies * (value - loc).detach() / scale.detach().pow(3)));
+  }
 }

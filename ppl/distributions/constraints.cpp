@@ -129,6 +129,11 @@ torch::Tensor LowerCholesky::check(const torch::Tensor& value) const {
   return lower_triangular_with_positive_diagonal(value);
 }
 
+torch::Tensor UnitLowerCholesky::check(const torch::Tensor& value) const {
+  const auto lower = (value.triu(1) == 0).flatten(-2).all(-1);
+  return lower & (value.diagonal(0, -2, -1) == 1).all(-1);
+}
+
 torch::Tensor CorrCholesky::check(const torch::Tensor& value) const {
   const auto row_norms = at::linalg_vector_norm(value, 2, {-1});
   return lower_triangular_with_positive_diagonal(value) &
@@ -169,6 +174,7 @@ torch::Tensor Dependent::check(const torch::Tensor&) const {
 const ConstraintPtr real = std::make_shared<Real>();
 const ConstraintPtr real_vector = std::make_shared<IndependentConstraint>(real, 1);
 const ConstraintPtr positive = std::make_shared<Positive>();
+const ConstraintPtr softplus_positive = std::make_shared<SoftplusPositive>();
 const ConstraintPtr nonnegative = std::make_shared<Nonnegative>();
 const ConstraintPtr unit_interval = std::make_shared<UnitInterval>();
 const ConstraintPtr simplex = std::make_shared<Simplex>();
@@ -177,6 +183,7 @@ const ConstraintPtr nonnegative_integer = std::make_shared<IntegerGreaterThanEq>
 const ConstraintPtr positive_integer = std::make_shared<IntegerGreaterThanEq>(1);
 const ConstraintPtr one_hot = std::make_shared<OneHot>();
 const ConstraintPtr lower_cholesky = std::make_shared<LowerCholesky>();
+const ConstraintPtr unit_lower_cholesky = std::make_shared<UnitLowerCholesky>();
 const ConstraintPtr corr_cholesky = std::make_shared<CorrCholesky>();
 const ConstraintPtr positive_definite = std::make_shared<PositiveDefinite>();
 const ConstraintPtr dependent = std::make_shared<Dependent>();
@@ -267,8 +274,9 @@ ConstraintPtr parse(const std::string& text) {
   };
   if (t == name) {
     for (const ConstraintPtr& c :
-         {real, positive, nonnegative, unit_interval, simplex, boolean, nonnegative_integer,
-          positive_integer, one_hot, lower_cholesky, corr_cholesky, positive_definite}) {
+         {real, positive, softplus_positive, nonnegative, unit_interval, simplex, boolean,
+          nonnegative_integer, positive_integer, one_hot, lower_cholesky, unit_lower_cholesky,
+          corr_cholesky, positive_definite}) {
       if (c->to_string() == t) return c;
     }
     unknown(text);

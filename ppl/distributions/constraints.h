@@ -55,6 +55,14 @@ class Positive : public GreaterThan {
   std::string to_string() const override { return "positive"; }
 };
 
+/// value > 0, reached from the reals through softplus rather than exp (Pyro's
+/// softplus_positive): gentler for scales that an optimizer moves.
+class SoftplusPositive : public GreaterThan {
+ public:
+  SoftplusPositive() : GreaterThan(0.0) {}
+  std::string to_string() const override { return "softplus_positive"; }
+};
+
 /// value >= lower_bound.
 class GreaterThanEq : public Constraint {
  public:
@@ -193,6 +201,14 @@ class LowerCholesky : public Constraint {
   int64_t event_dim() const override { return 2; }
 };
 
+/// Square lower-triangular matrices with unit diagonal (Pyro's unit_lower_cholesky).
+class UnitLowerCholesky : public Constraint {
+ public:
+  std::string to_string() const override { return "unit_lower_cholesky"; }
+  torch::Tensor check(const torch::Tensor& value) const override;
+  int64_t event_dim() const override { return 2; }
+};
+
 /// Lower Cholesky factors of correlation matrices: lower_cholesky with rows of unit norm.
 class CorrCholesky : public Constraint {
  public:
@@ -245,6 +261,7 @@ class Dependent : public Constraint {
 extern const ConstraintPtr real;
 extern const ConstraintPtr real_vector;
 extern const ConstraintPtr positive;
+extern const ConstraintPtr softplus_positive;
 extern const ConstraintPtr nonnegative;
 extern const ConstraintPtr unit_interval;
 extern const ConstraintPtr simplex;
@@ -253,6 +270,7 @@ extern const ConstraintPtr nonnegative_integer;
 extern const ConstraintPtr positive_integer;
 extern const ConstraintPtr one_hot;
 extern const ConstraintPtr lower_cholesky;
+extern const ConstraintPtr unit_lower_cholesky;
 extern const ConstraintPtr corr_cholesky;
 extern const ConstraintPtr positive_definite;
 extern const ConstraintPtr dependent;

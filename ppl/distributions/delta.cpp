@@ -28,6 +28,7 @@ Delta::Delta(torch::Tensor v, torch::Tensor log_density, int64_t event_dim,
 }
 
 torch::Tensor Delta::rsample(const Shape& sample_shape, c10::optional<at::Generator>) const {
+  if (sample_shape.empty()) return v_;
   return v_.expand(extended_shape(sample_shape));
 }
 
@@ -35,6 +36,10 @@ torch::Tensor Delta::log_prob(const torch::Tensor& value) const {
   const auto dtype = value.is_floating_point() ? value.scalar_type()
                      : v_.is_floating_point()  ? v_.scalar_type()
                                                : c10::typeMetaToScalarType(at::get_default_dtype());
+  if (value.is_same(v_)) {  // its own draw (an autoguide's site): nothing to compare
+    return log_density_.defined() ? log_density_
+                                  : torch::zeros(batch_shape_, v_.options().dtype(dtype));
+  }
   const auto log_prob = sum_rightmost((value == v_).to(dtype).log(), event_dim());
   return log_density_.defined() ? log_prob + log_density_ : log_prob;
 }

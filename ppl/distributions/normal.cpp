@@ -30,7 +30,8 @@ bool small_alike(std::initializer_list<const torch::Tensor*> tensors) {
 }
 
 /// log N(value | loc, scale) as one autograd node: the forward records none of its elementwise
-/// ops, and the backward is the closed-form gradient.
+/// ops, and the backward is the closed-form gradient (itself differentiable when the backward
+/// builds a graph).
 struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
                                const torch::Tensor& loc, const torch::Tensor& scale) {
@@ -49,9 +50,7 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
       return log_prob;
     }
     const torch::Tensor z = (value - loc) / scale;
-    ctx->saved_data["value_shape"] = value.sizes();
-    ctx->saved_data["loc_shape"] = loc.sizes();
-    ctx->save_for_backward({z, scale});
+    ctx->save_for_backward({value, loc, scale, z});
     return z.square().mul_(-0.5).sub_(scale.log()).sub_(kHalfLog2Pi);
   }
 
@@ -62,10 +61,20 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
     const bool want_value = ctx->needs_input_grad(0), want_loc = ctx->needs_input_grad(1),
                want_scale = ctx->needs_input_grad(2);
     torch::Tensor grad_value, grad_loc, grad_scale;
+    const auto& value = saved[0];
+    const auto& loc = saved[1];
+    const auto& scale = saved[2];
+    if (torch::GradMode::is_enabled()) {
+      // A backward that builds a graph (create_graph, as for a Hessian): differentiable ops on
+      // the inputs, so the gradient has gradients of its own.
+      const auto z = (value - loc) / scale;
+      const auto grad_z = grad * z / scale;
+      if (want_value) grad_value = at::sum_to(-grad_z, value.sizes());
+      if (want_loc) grad_loc = at::sum_to(grad_z, loc.sizes());
+      if (want_scale) grad_scale = at::sum_to(grad * (z.square() - 1) / scale, scale.sizes());
+      return {grad_value, grad_loc, grad_scale};
+    }
     if (saved.size() == 3) {  // the small path: value, loc, scale and grad all of one shape
-      const auto& value = saved[0];
-      const auto& loc = saved[1];
-      const auto& scale = saved[2];
       if (want_value) grad_value = torch::empty_like(value);
       if (want_loc) grad_loc = torch::empty_like(value);
       if (want_scale) grad_scale = torch::empty_like(value);
@@ -83,13 +92,11 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
       });
       return {grad_value, grad_loc, grad_scale};
     }
-    const auto& z = saved[0];
-    const auto& scale = saved[1];
+    const auto& z = saved[3];
     if (want_value || want_loc) {
       const auto grad_z = grad * z / scale;  // d log_prob / d loc
-      if (want_value)
-        grad_value = at::sum_to(-grad_z, ctx->saved_data["value_shape"].toIntVector());
-      if (want_loc) grad_loc = at::sum_to(grad_z, ctx->saved_data["loc_shape"].toIntVector());
+      if (want_value) grad_value = at::sum_to(-grad_z, value.sizes());
+      if (want_loc) grad_loc = at::sum_to(grad_z, loc.sizes());
     }
     if (want_scale) grad_scale = at::sum_to(grad * (z.square() - 1) / scale, scale.sizes());
     return {grad_value, grad_loc, grad_scale};

@@ -22,10 +22,24 @@ struct BlockOptions {
   TORCH_ARG(SitePredicate, expose_fn) = nullptr;
   TORCH_ARG(bool, hide_all) = true;
   TORCH_ARG(bool, expose_all) = false;
-  TORCH_ARG(std::optional<std::vector<std::string>>, hide);
-  TORCH_ARG(std::optional<std::vector<std::string>>, expose);
+  /// The sites to hide (`BlockOptions().hide({"z"})`) or to expose.
+ public:  // TORCH_ARG leaves the access private
+  BlockOptions& hide(std::vector<std::string> names) {
+    hide_ = std::move(names);
+    return *this;
+  }
+  BlockOptions& expose(std::vector<std::string> names) {
+    expose_ = std::move(names);
+    return *this;
+  }
+  const std::optional<std::vector<std::string>>& hide() const { return hide_; }
+  const std::optional<std::vector<std::string>>& expose() const { return expose_; }
   TORCH_ARG(std::optional<std::vector<MessageType>>, hide_types);
   TORCH_ARG(std::optional<std::vector<MessageType>>, expose_types);
+
+ private:
+  std::optional<std::vector<std::string>> hide_;
+  std::optional<std::vector<std::string>> expose_;
 };
 
 /// Stops hidden messages here: handlers outside never see them.

@@ -9,6 +9,7 @@
 #include "ppl/distributions/transforms/positive_definite.h"
 #include "ppl/distributions/transforms/sigmoid.h"
 #include "ppl/distributions/transforms/softmax.h"
+#include "ppl/distributions/transforms/softplus.h"
 #include "ppl/distributions/transforms/stick_breaking.h"
 
 #include <fmt/format.h>
@@ -79,6 +80,10 @@ class Registry {
 void add_bijections(Registry& registry) {
   registry.add<Real>([](const Real&) { return identity(); });
   registry.add<Positive>([](const Positive&) { return above(0.0); });
+  registry.add<SoftplusPositive>([](const SoftplusPositive&) {
+    static const TransformPtr softplus = std::make_shared<Softplus>();
+    return softplus;
+  });
   registry.add<Nonnegative>([](const Nonnegative&) { return above(0.0); });
   registry.add<GreaterThan>([](const GreaterThan& c) { return above(c.lower_bound()); });
   registry.add<GreaterThanEq>([](const GreaterThanEq& c) { return above(c.lower_bound()); });
@@ -105,6 +110,9 @@ void add_transforms(Registry& registry) {
   registry.add<Simplex>([](const Simplex&) { return std::make_shared<Softmax>(); });
   registry.add<constraints::LowerCholesky>([](const constraints::LowerCholesky&) {
     return std::make_shared<transforms::LowerCholesky>();
+  });
+  registry.add<constraints::UnitLowerCholesky>([](const constraints::UnitLowerCholesky&) {
+    return std::make_shared<transforms::UnitLowerCholesky>();
   });
   registry.add<constraints::PositiveDefinite>([](const constraints::PositiveDefinite&) {
     return std::make_shared<transforms::PositiveDefinite>();

@@ -1,6 +1,6 @@
 #pragma once
-// Square matrices onto lower Cholesky factors (PyTorch's LowerCholeskyTransform): onto but not
-// one-to-one, the strictly upper triangle is dropped.
+// Square matrices onto lower Cholesky factors (PyTorch's LowerCholeskyTransform) and onto unit
+// lower triangular ones: onto but not one-to-one, the strictly upper triangle is dropped.
 
 #include "ppl/distributions/transforms/transform.h"
 
@@ -18,6 +18,22 @@ class LowerCholesky : public Transform {
   /// independent(real, 2).
   constraints::ConstraintPtr domain() const override;
   constraints::ConstraintPtr codomain() const override { return constraints::lower_cholesky; }
+  bool bijective() const override { return false; }
+};
+
+/// y = tril(x, -1) + I: square matrices onto unit lower triangular ones (Pyro's
+/// UnitLowerCholeskyTransform), dropping the diagonal and the upper triangle.
+class UnitLowerCholesky : public Transform {
+ public:
+  std::string name() const override { return "UnitLowerCholesky"; }
+  torch::Tensor forward(const torch::Tensor& x) const override;
+  /// tril(y, -1): the preimage with zero diagonal and upper triangle.
+  torch::Tensor inverse(const torch::Tensor& y) const override;
+  /// std::logic_error: the map is not one-to-one.
+  torch::Tensor log_abs_det_jacobian(const torch::Tensor& x, const torch::Tensor& y) const override;
+  /// independent(real, 2).
+  constraints::ConstraintPtr domain() const override;
+  constraints::ConstraintPtr codomain() const override { return constraints::unit_lower_cholesky; }
   bool bijective() const override { return false; }
 };
 
