@@ -15,6 +15,7 @@
 #include "ppl/distributions/transforms/lower_cholesky.h"
 #include "ppl/distributions/transforms/positive_definite.h"
 #include "ppl/distributions/transforms/power.h"
+#include "ppl/distributions/transforms/scaled_sigmoid.h"
 #include "ppl/distributions/transforms/sigmoid.h"
 #include "ppl/distributions/transforms/softmax.h"
 #include "ppl/distributions/transforms/softplus.h"
@@ -99,6 +100,7 @@ TEST_CASE("elementwise transforms: round trip, codomain, sign and log-det agains
       {"Power(tensor)", std::make_shared<transforms::Power>(f64({0.5, 3, -1.5, 2})), true},
       {"Exp", std::make_shared<transforms::Exp>(), false},
       {"Sigmoid", std::make_shared<transforms::Sigmoid>(), false},
+      {"ScaledSigmoid(-1, 4)", std::make_shared<transforms::ScaledSigmoid>(-1.0, 4.0), false},
       {"Affine(1, -2)", std::make_shared<transforms::Affine>(1.0, -2.0), false},
       {"Affine(tensor)",
        std::make_shared<transforms::Affine>(f64({1, 2, 3, 4}), f64({2, -1, 3, 0.5})), false},
@@ -125,6 +127,33 @@ TEST_CASE("elementwise transforms: round trip, codomain, sign and log-det agains
   CHECK(transforms::Power(-0.5).sign() == -1);
   CHECK(transforms::Power(f64({1, -1})).sign() == 0);
   CHECK(transforms::Affine(0.0, -2.0).sign() == -1);
+}
+
+TEST_CASE("ScaledSigmoid's one-node forward and log-det match the tensor ops, with derivatives") {
+  const transforms::ScaledSigmoid transform(-1.0, 4.0);
+  const auto x = f64({-30, -2, -0.5, 0, 0.7, 3, 30});
+  const auto input = x.clone().requires_grad_();
+  const auto [y, log_det] = transform.forward_with_log_abs_det_jacobian(input);  // small: fused
+  check_close(y, transform.forward(x), 1e-12);
+  check_close(log_det, transform.log_abs_det_jacobian(x, y), 1e-12);
+  const auto grads =
+      torch::autograd::grad({(y * 0.3 + log_det * 2).sum()}, {input}, {}, true, true);
+  const auto reference = x.clone().requires_grad_();
+  const auto expected = torch::autograd::grad(
+      {(transform.forward(reference) * 0.3 + transform.log_abs_det_jacobian(reference, {}) * 2)
+           .sum()},
+      {reference}, {}, true, true);
+  check_close(grads[0], expected[0], 1e-10);
+  // Second derivatives too (a Laplace approximation's Hessian goes through it).
+  const auto second = torch::autograd::grad({grads[0].sum()}, {input})[0];
+  const auto expected_second = torch::autograd::grad({expected[0].sum()}, {reference})[0];
+  check_close(second, expected_second, 1e-10);
+  CHECK(transforms::biject_to(constraints::interval(-1.0, 4.0))->equals(transform));
+  // Uniform's bounds are single-value tensors: the same transform.
+  CHECK(transforms::biject_to(constraints::interval(f64({-1}).squeeze(), f64({4}).squeeze()))
+            ->equals(transform));
+  CHECK(transform.codomain()->to_string() == "interval(-1, 4)");
+  CHECK_THROWS_AS(transforms::ScaledSigmoid(1.0, 1.0), std::invalid_argument);
 }
 
 TEST_CASE("Tanh's log-det stays finite where 1 - tanh(x)^2 underflows") {

@@ -7,6 +7,7 @@
 #include "ppl/distributions/transforms/independent.h"
 #include "ppl/distributions/transforms/lower_cholesky.h"
 #include "ppl/distributions/transforms/positive_definite.h"
+#include "ppl/distributions/transforms/scaled_sigmoid.h"
 #include "ppl/distributions/transforms/sigmoid.h"
 #include "ppl/distributions/transforms/softmax.h"
 #include "ppl/distributions/transforms/softplus.h"
@@ -16,6 +17,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 namespace ppl::transforms {
@@ -23,10 +25,19 @@ namespace {
 
 using namespace constraints;
 
+// A bound as a number when it is one, or a single CPU value that needs no gradient (Uniform's
+// bounds are tensors): the transforms for number bounds are simpler and faster.
+std::optional<double> as_number(const Bound& bound) {
+  if (bound.is_number()) return bound.number();
+  const torch::Tensor& t = bound.tensor();
+  if (t.dim() == 0 && t.device().is_cpu() && !t.requires_grad()) return t.item<double>();
+  return std::nullopt;
+}
+
 // exp shifted to lower_bound: a + exp(x).
 TransformPtr above(const Bound& lower_bound) {
   static const TransformPtr exp = std::make_shared<Exp>();
-  if (lower_bound.is_number() && lower_bound.number() == 0) return exp;
+  if (as_number(lower_bound) == 0.0) return exp;
   return std::make_shared<Compose>(
       std::vector<TransformPtr>{exp, std::make_shared<Affine>(lower_bound, 1.0)});
 }
@@ -39,13 +50,10 @@ TransformPtr below(const Bound& upper_bound) {
 
 // a + (b - a) sigmoid(x).
 TransformPtr between(const Bound& lower_bound, const Bound& upper_bound) {
+  const auto low = as_number(lower_bound), high = as_number(upper_bound);
+  if (low && high) return std::make_shared<ScaledSigmoid>(*low, *high);
   static const TransformPtr sigmoid = std::make_shared<Sigmoid>();
-  const bool unit = lower_bound.is_number() && upper_bound.is_number() &&
-                    lower_bound.number() == 0 && upper_bound.number() == 1;
-  if (unit) return sigmoid;
-  const Bound width = lower_bound.is_number() && upper_bound.is_number()
-                          ? Bound(upper_bound.number() - lower_bound.number())
-                      : lower_bound.is_number() ? Bound(upper_bound.tensor() - lower_bound.number())
+  const Bound width = lower_bound.is_number() ? Bound(upper_bound.tensor() - lower_bound.number())
                       : upper_bound.is_number()
                           ? Bound(upper_bound.number() - lower_bound.tensor())
                           : Bound(upper_bound.tensor() - lower_bound.tensor());

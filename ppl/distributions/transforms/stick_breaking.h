@@ -10,8 +10,7 @@ class StickBreaking : public Transform {
   std::string name() const override { return "StickBreaking"; }
   torch::Tensor forward(const torch::Tensor& x) const override;
   torch::Tensor inverse(const torch::Tensor& y) const override;
-  torch::Tensor log_abs_det_jacobian(const torch::Tensor& x,
-                                     const torch::Tensor& y) const override;
+  torch::Tensor log_abs_det_jacobian(const torch::Tensor& x, const torch::Tensor& y) const override;
   constraints::ConstraintPtr domain() const override { return constraints::real_vector; }
   constraints::ConstraintPtr codomain() const override { return constraints::simplex; }
   /// (..., K - 1) -> (..., K).

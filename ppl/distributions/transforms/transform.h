@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ppl::transforms {
@@ -25,6 +26,14 @@ class Transform {
   /// without the domain's `event_dim()` rightmost dims.
   virtual torch::Tensor log_abs_det_jacobian(const torch::Tensor& x,
                                              const torch::Tensor& y) const = 0;
+  /// y = f(x) and log |det df/dx| together (what an autoguide needs every step); a transform
+  /// that shares work between the two overrides it.
+  virtual std::pair<torch::Tensor, torch::Tensor> forward_with_log_abs_det_jacobian(
+      const torch::Tensor& x) const {
+    auto y = forward(x);
+    auto log_jacobian = log_abs_det_jacobian(x, y);
+    return {std::move(y), std::move(log_jacobian)};
+  }
 
   /// The space of x and of y; their event_dim is the number of rightmost dims f acts on jointly.
   virtual constraints::ConstraintPtr domain() const { return constraints::real; }

@@ -60,7 +60,8 @@ TensorDict AutoContinuousImpl::sample_latents() {
     const LatentSite& site = latents()[i];
     auto [value, log_density] = site.constrain(parts[i]);
     PlateScope plates(*this, site);
-    result[site.name] = sample(site.name, dist::Delta(value, log_density, site.event_dim()));
+    result[site.name] = sample(
+        site.name, std::make_shared<const dist::Delta>(value, log_density, site.event_dim()));
   }
   return result;
 }

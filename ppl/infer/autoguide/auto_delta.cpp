@@ -25,7 +25,8 @@ TensorDict AutoDeltaImpl::sample_latents() {
     const LatentSite& site = latents()[i];
     PlateScope plates(*this, site);
     const auto point = subsample(value(i), site, site.event_dim());
-    result[site.name] = sample(site.name, dist::Delta(point, {}, site.event_dim()));
+    result[site.name] = sample(
+        site.name, std::make_shared<const dist::Delta>(point, torch::Tensor(), site.event_dim()));
   }
   return result;
 }

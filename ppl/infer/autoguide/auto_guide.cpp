@@ -38,11 +38,10 @@ Trace trace_prototype(const Program& model, const InitFn& init_fn) {
 
 std::pair<torch::Tensor, torch::Tensor> LatentSite::constrain(
     const torch::Tensor& unconstrained) const {
-  if (is_identity(*transform)) return {unconstrained, torch::Tensor()};
-  auto value = transform->forward(unconstrained);
-  auto log_density = -transform->log_abs_det_jacobian(unconstrained, value);
-  log_density = dist::sum_rightmost(log_density, log_density.dim() - value.dim() + event_dim());
-  return {std::move(value), std::move(log_density)};
+  if (is_real) return {unconstrained, torch::Tensor()};
+  auto [value, log_jacobian] = transform->forward_with_log_abs_det_jacobian(unconstrained);
+  const int64_t event_dims = log_jacobian.dim() - value.dim() + event_dim();
+  return {std::move(value), -dist::sum_rightmost(log_jacobian, event_dims)};
 }
 
 AutoGuideImpl::AutoGuideImpl(std::string name, InitFn init_loc_fn)
@@ -104,6 +103,7 @@ void AutoGuideImpl::setup(const Program& model) {
       throw std::invalid_argument(
           fmt::format("{}: sample site '{}': {}", name_, site.name, error.what()));
     }
+    latent.is_real = is_identity(*latent.transform);
     latent.unconstrained = latent.transform->inverse(latent.value).detach();
     latent.unconstrained_event_dim =
         latent.event_dim() + latent.unconstrained.dim() - latent.value.dim();

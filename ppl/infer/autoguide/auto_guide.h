@@ -39,6 +39,8 @@ struct LatentSite {
   /// The event dims of the unconstrained value (a simplex's vector keeps 1, a Cholesky factor's
   /// matrix becomes a vector: 1).
   int64_t unconstrained_event_dim = 0;
+  /// Whether `transform` is the identity (a real support): the unconstrained value is the value.
+  bool is_real = false;
   int64_t event_dim() const { return fn->event_dim(); }
   /// The constrained value of `unconstrained` (any leading batch dims) and the log density that
   /// turns a density of `unconstrained` into one of the value: -log|det J|, summed over the

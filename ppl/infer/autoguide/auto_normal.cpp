@@ -14,16 +14,20 @@ AutoNormalImpl::AutoNormalImpl(AutoNormalOptions options)
 
 void AutoNormalImpl::on_setup() {
   init_locs_.clear();
-  for (const LatentSite& site : latents())
+  loc_names_.clear();
+  scale_names_.clear();
+  for (const LatentSite& site : latents()) {
     init_locs_.push_back(over_full_plates(site.unconstrained, site, site.unconstrained_event_dim));
+    loc_names_.push_back(param_name("locs." + site.name));
+    scale_names_.push_back(param_name("scales." + site.name));
+  }
 }
 
 std::pair<torch::Tensor, torch::Tensor> AutoNormalImpl::loc_and_scale(size_t i) const {
-  const LatentSite& site = latents()[i];
   const torch::Tensor& init_loc = init_locs_[i];
-  auto loc = param(param_name("locs." + site.name), init_loc);
+  auto loc = param(loc_names_[i], init_loc);
   auto scale = param(
-      param_name("scales." + site.name), [&] { return torch::full_like(init_loc, init_scale_); },
+      scale_names_[i], [&] { return torch::full_like(init_loc, init_scale_); },
       constraints::softplus_positive);
   return {loc, scale};
 }
@@ -36,12 +40,18 @@ TensorDict AutoNormalImpl::sample_latents() {
     auto [loc, scale] = loc_and_scale(i);
     loc = subsample(loc, site, site.unconstrained_event_dim);
     scale = subsample(scale, site, site.unconstrained_event_dim);
+    dist::DistributionPtr normal = std::make_shared<const dist::Normal>(loc, scale);
+    if (site.unconstrained_event_dim > 0)
+      normal = std::make_shared<const dist::Independent>(normal, site.unconstrained_event_dim);
+    if (site.is_real) {  // the Normal is the site's own distribution: no auxiliary site needed
+      result[site.name] = sample(site.name, normal);
+      continue;
+    }
     const auto unconstrained =
-        sample(site.name + "_unconstrained",
-               dist::Normal(loc, scale).to_event(site.unconstrained_event_dim), {},
-               InferDict{{"is_auxiliary", true}});
+        sample(site.name + "_unconstrained", normal, {}, InferDict{{"is_auxiliary", true}});
     auto [value, log_density] = site.constrain(unconstrained);
-    result[site.name] = sample(site.name, dist::Delta(value, log_density, site.event_dim()));
+    result[site.name] = sample(
+        site.name, std::make_shared<const dist::Delta>(value, log_density, site.event_dim()));
   }
   return result;
 }

@@ -3,6 +3,9 @@
 //
 //   q(z) = prod_sites Normal(u; loc_site, scale_site) |det du/dz|,  z = biject_to(support)(u)
 //
+// A site with a real support is sampled from its Normal directly; any other site draws u at the
+// auxiliary site "<site>_unconstrained" and is a Delta at z whose log density is -log|det dz/du|
+// (the same q as Pyro's, which takes the auxiliary route for every site, with fewer sites).
 // Each site has its own loc and scale ("AutoNormal.locs.<site>", "AutoNormal.scales.<site>"),
 // elementwise: a site inside plates gets one per plate entry. For a subsampled plate the
 // parameters are full size and each call uses the rows of its subsample, so minibatch SVI over a
@@ -37,7 +40,8 @@ class AutoNormalImpl : public AutoGuideImpl {
   std::pair<torch::Tensor, torch::Tensor> loc_and_scale(size_t i) const;
 
   double init_scale_;
-  std::vector<torch::Tensor> init_locs_;  // per latent, full size
+  std::vector<torch::Tensor> init_locs_;              // per latent, full size
+  std::vector<std::string> loc_names_, scale_names_;  // per latent
 };
 
 /// `AutoNormal guide(model)` or `AutoNormal guide(model, AutoNormalOptions().init_scale(0.01))`.
