@@ -10,7 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -18,8 +17,6 @@
 #include <vector>
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   int threads = 1;
@@ -30,12 +27,8 @@ struct Options {
 };
 
 /// One guide's SVI, its param store and its step times.
-struct Case {
+struct Case : ppl::bench::TimedSteps {
   std::string name;
-  ppl::ParamStore store;
-  std::function<double()> step;
-  std::vector<double> times_us;
-  double loss = 0;
 };
 
 template <class Guide>
@@ -74,18 +67,9 @@ int main(int argc, char** argv) {
   cases.push_back(
       make_case("AutoDiagonalNormal", ppl::infer::AutoDiagonalNormal(model), x1, x2, y));
 
-  auto run = [](Case& c, int steps, bool timed) {
-    ppl::ParamStoreScope scope(c.store);
-    for (int i = 0; i < steps; ++i) {
-      const auto start = Clock::now();
-      c.loss = c.step();
-      const std::chrono::duration<double, std::micro> elapsed = Clock::now() - start;
-      if (timed) c.times_us.push_back(elapsed.count());
-    }
-  };
-  for (auto& c : cases) run(*c, o.warmup, false);
+  for (auto& c : cases) c->run(o.warmup, false);
   for (int block = 0; block < o.blocks; ++block)
-    for (auto& c : cases) run(*c, o.block_steps, true);
+    for (auto& c : cases) c->run(o.block_steps, true);
 
   const double hand_us = ppl::bench::median(cases[0]->times_us);
   nlohmann::json guides = nlohmann::json::object();

@@ -3,9 +3,12 @@
 
 #include <ppl/core/threads.h>
 #include <ppl/distributions/distribution.h>
+#include <ppl/params/param_store.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <string>
@@ -35,6 +38,26 @@ inline void configure_run(int threads) {
   ppl::set_num_threads(threads);
   ppl::enable_validation(false);
 }
+
+/// An SVI run timed step by step: its own param store, its step, its step times.
+struct TimedSteps {
+  ppl::ParamStore store;
+  std::function<double()> step;
+  std::vector<double> times_us;
+  double loss = 0;
+
+  /// `count` steps with `store` active; with `timed`, each step's µs is kept.
+  void run(int count, bool timed) {
+    ppl::ParamStoreScope scope(store);
+    for (int i = 0; i < count; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      loss = step();
+      const std::chrono::duration<double, std::micro> elapsed =
+          std::chrono::steady_clock::now() - start;
+      if (timed) times_us.push_back(elapsed.count());
+    }
+  }
+};
 
 inline double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());

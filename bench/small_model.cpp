@@ -50,13 +50,9 @@ Options parse(int argc, char** argv) {
 }
 
 /// SVI steps with K particles, sequential and vectorized, each with its own param store.
-struct ParticleCase {
+struct ParticleCase : ppl::bench::TimedSteps {
   int64_t k;
   bool vectorize;
-  ppl::ParamStore store;
-  std::function<double()> step;
-  std::vector<double> times_us;
-  double loss = 0;
 };
 
 /// Median µs per step of the sequential loop and of the vectorized pass for K = 10 and 100, in
@@ -79,19 +75,10 @@ nlohmann::json particles_bench(const Options& o, const torch::Tensor& x1, const 
       cases.push_back(std::move(c));
     }
   }
-  auto run = [](ParticleCase& c, int steps, bool timed) {
-    ppl::ParamStoreScope scope(c.store);
-    for (int i = 0; i < steps; ++i) {
-      const auto start = Clock::now();
-      c.loss = c.step();
-      const std::chrono::duration<double, std::micro> elapsed = Clock::now() - start;
-      if (timed) c.times_us.push_back(elapsed.count());
-    }
-  };
-  for (auto& c : cases) run(*c, o.particle_warmup, false);
+  for (auto& c : cases) c->run(o.particle_warmup, false);
   for (int block = 0; block < o.particle_blocks; ++block)
     for (auto& c : cases)
-      run(*c, std::max<int>(1, o.particle_block_steps / static_cast<int>(c->k)), true);
+      c->run(std::max<int>(1, o.particle_block_steps / static_cast<int>(c->k)), true);
 
   nlohmann::json by_k = nlohmann::json::array();
   for (size_t i = 0; i + 1 < cases.size(); i += 2) {
