@@ -3,8 +3,6 @@
 #include "ppl/core/primitives.h"
 #include "ppl/distributions/normal.h"
 
-#include <fmt/format.h>
-
 namespace ppl::infer {
 
 AutoDiagonalNormalImpl::AutoDiagonalNormalImpl(AutoDiagonalNormalOptions options)

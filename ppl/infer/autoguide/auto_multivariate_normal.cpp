@@ -3,8 +3,6 @@
 #include "ppl/core/primitives.h"
 #include "ppl/distributions/multivariate_normal.h"
 
-#include <fmt/format.h>
-
 namespace ppl::infer {
 
 AutoMultivariateNormalImpl::AutoMultivariateNormalImpl(AutoMultivariateNormalOptions options)

@@ -4,8 +4,6 @@
 #include "ppl/distributions/delta.h"
 #include "ppl/distributions/normal.h"
 
-#include <fmt/format.h>
-
 namespace ppl::infer {
 
 AutoNormalImpl::AutoNormalImpl(AutoNormalOptions options)
