@@ -398,3 +398,16 @@ TEST_CASE("block's expose chooses the sites an AutoGuideList part guides") {
   CHECK(quantiles.at("z").sizes() == c10::IntArrayRef{2, 5});
   CHECK((quantiles.at("z")[0] < quantiles.at("z")[1]).all().item<bool>());
 }
+
+TEST_CASE("a Laplace approximation away from a maximum is an error naming the guide") {
+  ppl::ParamStore store;
+  ppl::ParamStoreScope scope(store);
+  auto model = [] {  // log joint -|z|^2 / 200 + |z|^2: no maximum
+    auto z = ppl::sample("z", dist::Normal(torch::zeros({2}, torch::kDouble), 10.0).to_event(1));
+    ppl::factor("bowl", z.pow(2).sum());
+  };
+  infer::AutoLaplaceApproximation guide(model);
+  CHECK(contains(what_of([&] { guide.laplace_approximation(); }),
+                 "AutoLaplaceApproximation: the Hessian of the negative log joint at loc is not "
+                 "positive definite"));
+}
