@@ -35,6 +35,11 @@ struct TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
+/// A float64 tensor of `values`.
+inline torch::Tensor doubles(const std::vector<double>& values) {
+  return torch::tensor(values, torch::kDouble);
+}
+
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

@@ -11,13 +11,10 @@ namespace dist = ppl::dist;
 namespace infer = ppl::infer;
 namespace handlers = ppl::handlers;
 using ppl::testing::contains;
+using ppl::testing::doubles;
 using ppl::testing::what_of;
 
 namespace {
-
-torch::Tensor doubles(std::vector<double> values) {
-  return torch::tensor(values, torch::kDouble);
-}
 
 /// A global location, a positive scale and a local latent per data point.
 void hierarchical(const torch::Tensor& x) {

@@ -2,6 +2,8 @@
 // MAP estimates, a Newton-method Laplace approximation, constrained latents, the coin's
 // Beta(16, 14) posterior, eight schools, and the unbiasedness of a subsampled AutoNormal ELBO.
 // float64 throughout.
+#include "support.h"
+
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
@@ -10,12 +12,9 @@
 namespace dist = ppl::dist;
 namespace infer = ppl::infer;
 namespace handlers = ppl::handlers;
+using ppl::testing::doubles;
 
 namespace {
-
-torch::Tensor doubles(std::vector<double> values) {
-  return torch::tensor(values, torch::kDouble);
-}
 
 /// Runs `steps` SVI steps with Adam at `lr`.
 template <class Model, class Guide, class... Args>

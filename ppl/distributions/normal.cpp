@@ -64,17 +64,10 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
     const auto& value = saved[0];
     const auto& loc = saved[1];
     const auto& scale = saved[2];
-    if (torch::GradMode::is_enabled()) {
-      // A backward that builds a graph (create_graph, as for a Hessian): differentiable ops on
-      // the inputs, so the gradient has gradients of its own.
-      const auto z = (value - loc) / scale;
-      const auto grad_z = grad * z / scale;
-      if (want_value) grad_value = at::sum_to(-grad_z, value.sizes());
-      if (want_loc) grad_loc = at::sum_to(grad_z, loc.sizes());
-      if (want_scale) grad_scale = at::sum_to(grad * (z.square() - 1) / scale, scale.sizes());
-      return {grad_value, grad_loc, grad_scale};
-    }
-    if (saved.size() == 3) {  // the small path: value, loc, scale and grad all of one shape
+    // A backward that builds a graph (create_graph, as for a Hessian) takes the tensor-op path
+    // with z recomputed from the inputs, so the gradient has gradients of its own.
+    const bool differentiable = torch::GradMode::is_enabled();
+    if (saved.size() == 3 && !differentiable) {  // small: value, loc, scale, grad of one shape
       if (want_value) grad_value = torch::empty_like(value);
       if (want_loc) grad_loc = torch::empty_like(value);
       if (want_scale) grad_scale = torch::empty_like(value);
@@ -92,7 +85,7 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
       });
       return {grad_value, grad_loc, grad_scale};
     }
-    const auto& z = saved[3];
+    const auto z = differentiable ? (value - loc) / scale : saved[3];
     if (want_value || want_loc) {
       const auto grad_z = grad * z / scale;  // d log_prob / d loc
       if (want_value) grad_value = at::sum_to(-grad_z, value.sizes());

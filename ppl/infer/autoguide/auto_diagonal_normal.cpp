@@ -19,7 +19,8 @@ std::pair<torch::Tensor, torch::Tensor> AutoDiagonalNormalImpl::loc_and_scale() 
 
 dist::DistributionPtr AutoDiagonalNormalImpl::get_posterior() {
   const auto [loc, scale] = loc_and_scale();
-  return dist::Normal(loc, scale).to_event(1).clone();
+  return std::make_shared<const dist::Independent>(std::make_shared<const dist::Normal>(loc, scale),
+                                                   1);
 }
 
 }  // namespace ppl::infer

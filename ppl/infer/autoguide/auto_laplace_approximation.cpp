@@ -11,13 +11,17 @@ namespace ppl::infer {
 AutoLaplaceApproximationImpl::AutoLaplaceApproximationImpl(AutoLaplaceApproximationOptions options)
     : AutoContinuousImpl(options.name(), options.init_loc_fn()) {}
 
+torch::Tensor AutoLaplaceApproximationImpl::loc() const {
+  return param(param_name("loc"), init_loc());
+}
+
 dist::DistributionPtr AutoLaplaceApproximationImpl::get_posterior() {
-  return dist::Delta(loc_and_scale().first, {}, 1).clone();
+  return std::make_shared<const dist::Delta>(loc(), torch::Tensor(), 1);
 }
 
 std::pair<torch::Tensor, torch::Tensor> AutoLaplaceApproximationImpl::loc_and_scale() {
-  auto loc = param(param_name("loc"), init_loc());
-  return {loc, torch::zeros_like(loc)};
+  auto point = loc();
+  return {point, torch::zeros_like(point)};
 }
 
 std::shared_ptr<AutoMultivariateNormalImpl> AutoLaplaceApproximationImpl::laplace_approximation(
@@ -26,8 +30,8 @@ std::shared_ptr<AutoMultivariateNormalImpl> AutoLaplaceApproximationImpl::laplac
   const Program guide = [&] { run(model); };
   TracePair traces = get_traces(model, guide);
   const auto loss = traces.guide.log_prob_sum() - traces.model.log_prob_sum();
-  const torch::Tensor& loc = param_store().unconstrained(param_name("loc"));
-  const auto h = hessian(loss, loc);
+  const torch::Tensor& point = param_store().unconstrained(param_name("loc"));  // the leaf
+  const auto h = hessian(loss, point);
   torch::NoGradGuard no_grad;
   const auto [factor, info] = at::linalg_cholesky_ex(h);
   if (info.item<int64_t>() != 0)
@@ -40,7 +44,7 @@ std::shared_ptr<AutoMultivariateNormalImpl> AutoLaplaceApproximationImpl::laplac
   const auto correlation = covariance / scale.unsqueeze(-1) / scale.unsqueeze(0);
   auto gaussian = std::make_shared<AutoMultivariateNormalImpl>(
       AutoMultivariateNormalOptions().name(name() + ".laplace"));
-  gaussian->fix(*this, loc.detach().clone(), scale, at::linalg_cholesky(correlation));
+  gaussian->fix(*this, point.detach().clone(), scale, at::linalg_cholesky(correlation));
   return gaussian;
 }
 

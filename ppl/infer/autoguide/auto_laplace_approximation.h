@@ -31,6 +31,10 @@ class AutoLaplaceApproximationImpl : public AutoContinuousImpl {
   /// negative log joint of `model` (its arguments bound) in unconstrained space.
   /// std::runtime_error when H is not positive definite (loc is not a maximum).
   std::shared_ptr<AutoMultivariateNormalImpl> laplace_approximation(const Program& model);
+
+ private:
+  /// The packed unconstrained point (the parameter "<name>.loc").
+  torch::Tensor loc() const;
 };
 
 /// `AutoLaplaceApproximation guide(model)`; after fitting, `guide.laplace_approximation(x)`.

@@ -49,9 +49,8 @@ std::pair<torch::Tensor, torch::Tensor> AutoLowRankMultivariateNormalImpl::loc_a
 
 dist::DistributionPtr AutoLowRankMultivariateNormalImpl::get_posterior() {
   const auto p = parameters();
-  return dist::LowRankMultivariateNormal(p.loc, p.cov_factor * p.scale.unsqueeze(-1),
-                                         p.scale * p.scale)
-      .clone();
+  return std::make_shared<const dist::LowRankMultivariateNormal>(
+      p.loc, p.cov_factor * p.scale.unsqueeze(-1), p.scale * p.scale);
 }
 
 }  // namespace ppl::infer

@@ -28,20 +28,18 @@ AutoMultivariateNormalImpl::Parameters AutoMultivariateNormalImpl::parameters() 
 }
 
 torch::Tensor AutoMultivariateNormalImpl::scale_tril() {
-  const auto p = parameters();
-  return p.scale.unsqueeze(-1) * p.unit_scale_tril;
+  return parameters().scale_tril();
 }
 
 std::pair<torch::Tensor, torch::Tensor> AutoMultivariateNormalImpl::loc_and_scale() {
   const auto p = parameters();
-  const auto tril = p.scale.unsqueeze(-1) * p.unit_scale_tril;
-  return {p.loc, tril.pow(2).sum(-1).sqrt()};
+  return {p.loc, p.scale_tril().pow(2).sum(-1).sqrt()};
 }
 
 dist::DistributionPtr AutoMultivariateNormalImpl::get_posterior() {
   const auto p = parameters();
-  return dist::MultivariateNormal::from_scale_tril(p.loc, p.scale.unsqueeze(-1) * p.unit_scale_tril)
-      .clone();
+  return std::make_shared<const dist::MultivariateNormal>(
+      dist::MultivariateNormal::from_scale_tril(p.loc, p.scale_tril()));
 }
 
 }  // namespace ppl::infer

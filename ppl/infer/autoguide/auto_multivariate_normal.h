@@ -33,6 +33,7 @@ class AutoMultivariateNormalImpl : public AutoContinuousImpl {
  private:
   struct Parameters {
     torch::Tensor loc, scale, unit_scale_tril;
+    torch::Tensor scale_tril() const { return scale.unsqueeze(-1) * unit_scale_tril; }
   };
   Parameters parameters();
 
