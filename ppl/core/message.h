@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -52,6 +53,13 @@ struct Message {
   /// The site where a subsampled plate draws its indices: not a latent of the model, no
   /// log-prob to speak of, never broadcast or batched.
   bool is_subsample = false;
+  /// Parallel enumeration (handlers/enum.h): the enumeration dims that this site's value and
+  /// log-prob may vary along, each with the enumerated site whose values lie along it (Pyro's
+  /// `_dim_to_id`). Empty when nothing is enumerated.
+  std::map<int64_t, std::string> enum_dims;
+  /// The sites that enclosing `markov` steps make visible to this one; nullopt outside every
+  /// markov context.
+  std::optional<std::vector<std::string>> markov_scope;
 
   // Param sites: how to create the parameter when the param store has no such name.
   std::function<torch::Tensor()> param_init;  ///< the initial (constrained) value

@@ -13,6 +13,7 @@ void ReplayMessenger::process_message(Message& msg) {
   msg.done = true;
   msg.value = recorded.value;
   msg.infer = recorded.infer;
+  msg.enum_dims.insert(recorded.enum_dims.begin(), recorded.enum_dims.end());
 }
 
 }  // namespace ppl::handlers

@@ -2,6 +2,7 @@
 
 #include "ppl/core/plate.h"
 #include "ppl/distributions/validation.h"
+#include "ppl/handlers/enum.h"
 #include "ppl/handlers/replay.h"
 #include "ppl/handlers/trace.h"
 
@@ -204,6 +205,8 @@ void check_model_guide_match(const Trace& model_trace, const Trace& guide_trace)
     if (!is_matched_latent(&model_site)) continue;
     const std::string& name = model_site.name;
     const Site* guide_site = guide_trace.find(name);
+    // A site enumerated in the model is summed out there; the guide need not have it.
+    if (!guide_site && !handlers::enumeration_of(model_site).empty()) continue;
     if (!is_matched_latent(guide_site)) {
       throw std::runtime_error(
           fmt::format("sample site '{}' is a latent of the model but not in the guide{}", name,

@@ -1,0 +1,286 @@
+#include "ppl/infer/contract.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+
+namespace ppl::infer {
+namespace {
+
+using Plates = std::set<std::string>;
+
+int64_t index_of(const std::vector<FactorDim>& dims, const FactorDim& dim) {
+  auto it = std::find(dims.begin(), dims.end(), dim);
+  return it == dims.end() ? -1 : static_cast<int64_t>(it - dims.begin());
+}
+
+FactorDim site_dim(const std::string& name) {
+  return FactorDim{name, false, 0};
+}
+
+/// `factor` with dim `index` reduced by the semiring.
+Factor reduce(Factor factor, int64_t index, Semiring semiring) {
+  factor.log_value = semiring == Semiring::sum ? torch::logsumexp(factor.log_value, index)
+                                               : std::get<0>(torch::max(factor.log_value, index));
+  factor.dims.erase(factor.dims.begin() + index);
+  return factor;
+}
+
+/// The enumerated sites among `factor`'s dims that are in `sites`.
+std::vector<std::string> sites_in(const Factor& factor, const std::set<std::string>& sites) {
+  std::vector<std::string> found;
+  for (const FactorDim& dim : factor.dims)
+    if (!dim.is_plate && sites.count(dim.name)) found.push_back(dim.name);
+  return found;
+}
+
+/// Groups `factors` into connected components of shared sites of `sites` (union-find), in the
+/// order of their first factor; each with the sites it holds.
+std::vector<std::pair<std::vector<Factor>, std::set<std::string>>> components(
+    std::vector<Factor> factors, const std::set<std::string>& sites) {
+  std::vector<size_t> parent(factors.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto root = [&](size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  std::map<std::string, size_t> owner;
+  for (size_t i = 0; i < factors.size(); ++i) {
+    for (const std::string& site : sites_in(factors[i], sites)) {
+      auto [it, fresh] = owner.emplace(site, i);
+      if (!fresh) parent[root(i)] = root(it->second);
+    }
+  }
+  std::vector<std::pair<std::vector<Factor>, std::set<std::string>>> groups;
+  std::map<size_t, size_t> group_of_root;
+  for (size_t i = 0; i < factors.size(); ++i) {
+    auto [it, fresh] = group_of_root.emplace(root(i), groups.size());
+    if (fresh) groups.emplace_back();
+    auto& group = groups[it->second];
+    for (const std::string& site : sites_in(factors[i], sites)) group.second.insert(site);
+    group.first.push_back(std::move(factors[i]));
+  }
+  return groups;
+}
+
+bool is_strict_subset(const Plates& a, const Plates& b) {
+  return a.size() < b.size() && std::includes(b.begin(), b.end(), a.begin(), a.end());
+}
+
+/// `factor` moved from its plates to `parent`: a product (sum of logs) over the plate dims of
+/// the plates it leaves.
+Factor product_over_plates(Factor factor, const Plates& parent) {
+  for (int64_t i = static_cast<int64_t>(factor.dims.size()) - 1; i >= 0; --i) {
+    const FactorDim& dim = factor.dims[i];
+    if (dim.is_plate && !parent.count(dim.name)) {
+      factor.log_value = factor.log_value.sum(i);
+      factor.dims.erase(factor.dims.begin() + i);
+    }
+  }
+  factor.plates = parent;
+  return factor;
+}
+
+}  // namespace
+
+bool Factor::has(const FactorDim& dim) const {
+  return index_of(dims, dim) >= 0;
+}
+
+torch::Tensor Factor::aligned(const std::vector<FactorDim>& order) const {
+  std::vector<int64_t> permutation;
+  for (const FactorDim& dim : order) {
+    const int64_t index = index_of(dims, dim);
+    if (index >= 0) permutation.push_back(index);
+  }
+  torch::Tensor result = log_value.permute(permutation);
+  for (size_t i = 0; i < order.size(); ++i)
+    if (!has(order[i])) result = result.unsqueeze(static_cast<int64_t>(i));
+  return result;
+}
+
+Factor site_factor(const Site& site, const torch::Tensor& log_prob, const Trace& trace) {
+  Factor factor;
+  for (const PlateFrame& frame : site.cond_indep_stack)
+    if (frame.vectorized()) factor.plates.insert(frame.name);
+  const int64_t rank = log_prob.dim();
+  for (int64_t i = 0; i < rank; ++i) {
+    const int64_t size = log_prob.size(i);
+    if (size == 1) continue;
+    const int64_t dim = i - rank;
+    auto frame = std::find_if(site.cond_indep_stack.begin(), site.cond_indep_stack.end(),
+                              [&](const PlateFrame& f) { return f.dim == dim; });
+    if (frame != site.cond_indep_stack.end()) {
+      factor.dims.push_back({frame->name, true, size});
+      continue;
+    }
+    auto enumerated = site.enum_dims.find(dim);
+    if (enumerated == site.enum_dims.end()) {
+      throw std::runtime_error(fmt::format(
+          "sample site '{}': its log_prob varies along dim {} (size {}), which is neither one of "
+          "its plates nor the dim of an enumerated site it can see; put the batched tensor in a "
+          "plate, raise max_plate_nesting, or declare the dependence with ppl::markov\n{}",
+          site.name, dim, size, trace.format_shapes()));
+    }
+    factor.dims.push_back({enumerated->second, false, size});
+  }
+  factor.log_value =
+      factor.dims.size() == static_cast<size_t>(rank) ? log_prob : log_prob.squeeze();
+  return factor;
+}
+
+Factor combine(const std::vector<Factor>& factors) {
+  if (factors.size() == 1) return factors[0];
+  Factor result;
+  for (const Factor& factor : factors) {
+    for (const FactorDim& dim : factor.dims)
+      if (!result.has(dim)) result.dims.push_back(dim);
+    result.plates.insert(factor.plates.begin(), factor.plates.end());
+  }
+  for (const Factor& factor : factors) {
+    torch::Tensor term = factor.aligned(result.dims);
+    result.log_value = result.log_value.defined() ? result.log_value + term : term;
+  }
+  if (!result.log_value.defined()) result.log_value = torch::zeros({});
+  return result;
+}
+
+Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eliminate,
+                   Semiring semiring, std::vector<Elimination>* record) {
+  // The sites to eliminate that occur, each with the factors holding it (by slot).
+  std::vector<std::string> sites;
+  std::map<std::string, std::set<size_t>> holders;
+  for (size_t slot = 0; slot < factors.size(); ++slot) {
+    for (const std::string& site : sites_in(factors[slot], eliminate)) {
+      if (!holders.count(site)) sites.push_back(site);
+      holders[site].insert(slot);
+    }
+  }
+  std::vector<bool> alive(factors.size(), true);
+  // The size of the factor that eliminating `site` would build.
+  auto cost = [&](const std::string& site) {
+    std::vector<FactorDim> dims;
+    double size = 1;
+    for (size_t slot : holders[site])
+      for (const FactorDim& dim : factors[slot].dims)
+        if (index_of(dims, dim) < 0) {
+          dims.push_back(dim);
+          size *= static_cast<double>(dim.size);
+        }
+    return size;
+  };
+  std::map<std::string, double> costs;
+  for (const std::string& site : sites) costs[site] = cost(site);
+
+  std::vector<bool> done(sites.size(), false);
+  for (size_t step = 0; step < sites.size(); ++step) {
+    size_t best = sites.size();
+    for (size_t i = 0; i < sites.size(); ++i)
+      if (!done[i] && (best == sites.size() || costs[sites[i]] < costs[sites[best]])) best = i;
+    done[best] = true;
+    const std::string& site = sites[best];
+    std::vector<Factor> joint_parts;
+    for (size_t slot : holders[site]) {
+      joint_parts.push_back(std::move(factors[slot]));
+      alive[slot] = false;
+    }
+    Factor joint = combine(joint_parts);
+    const std::vector<std::string> neighbours = sites_in(joint, eliminate);
+    for (const std::string& other : neighbours)
+      for (size_t slot : holders[site])
+        if (other != site) holders[other].erase(slot);
+    Factor reduced = reduce(joint, index_of(joint.dims, site_dim(site)), semiring);
+    if (record) record->push_back({site, std::move(joint)});
+    factors.push_back(std::move(reduced));
+    alive.push_back(true);
+    for (const std::string& other : neighbours) {
+      if (other == site) continue;
+      holders[other].insert(factors.size() - 1);
+      costs[other] = cost(other);
+    }
+  }
+  std::vector<Factor> rest;
+  for (size_t slot = 0; slot < factors.size(); ++slot)
+    if (alive[slot]) rest.push_back(std::move(factors[slot]));
+  return combine(rest);
+}
+
+std::vector<Factor> contract_plated(std::vector<Factor> factors,
+                                    const std::set<std::string>& eliminate, Semiring semiring,
+                                    std::vector<Elimination>* record) {
+  std::vector<Factor> results;
+  for (auto& [component, sites] : components(std::move(factors), eliminate)) {
+    if (sites.empty()) {  // a factor no eliminated site touches
+      results.push_back(std::move(component.front()));
+      continue;
+    }
+    // Each site lives in the plates that all factors holding it share.
+    std::map<std::string, Plates> site_plates;
+    Plates min_plates = component.front().plates;
+    for (const Factor& factor : component) {
+      Plates shared;
+      std::set_intersection(min_plates.begin(), min_plates.end(), factor.plates.begin(),
+                            factor.plates.end(), std::inserter(shared, shared.end()));
+      min_plates = shared;
+      for (const std::string& site : sites_in(factor, sites)) {
+        auto [it, fresh] = site_plates.emplace(site, factor.plates);
+        if (fresh) continue;
+        Plates common;
+        std::set_intersection(it->second.begin(), it->second.end(), factor.plates.begin(),
+                              factor.plates.end(), std::inserter(common, common.end()));
+        it->second = common;
+      }
+    }
+    std::map<Plates, std::vector<Factor>> tree;
+    for (Factor& factor : component) tree[factor.plates].push_back(std::move(factor));
+    std::map<Plates, std::set<std::string>> sites_at;
+    for (const auto& [site, plates] : site_plates) sites_at[plates].insert(site);
+
+    // Leaf plate contexts first: sum out their own sites, then move each result to the plates
+    // of the sites it still holds, a product over the plates it leaves.
+    while (tree.size() > 1 || !sites_at.empty()) {
+      auto leaf_it = std::max_element(tree.begin(), tree.end(), [](const auto& a, const auto& b) {
+        return a.first.size() < b.first.size();
+      });
+      const Plates leaf = leaf_it->first;
+      std::vector<Factor> leaf_factors = std::move(leaf_it->second);
+      tree.erase(leaf_it);
+      std::set<std::string> leaf_sites;
+      if (auto it = sites_at.find(leaf); it != sites_at.end()) {
+        leaf_sites = std::move(it->second);
+        sites_at.erase(it);
+      }
+      for (auto& [part, part_sites] : components(std::move(leaf_factors), leaf_sites)) {
+        Factor term = sum_product(std::move(part), part_sites, semiring, record);
+        Plates parent = min_plates;
+        const std::vector<std::string> pending = sites_in(term, sites);
+        for (const std::string& site : pending)
+          parent.insert(site_plates[site].begin(), site_plates[site].end());
+        if (leaf != min_plates && !is_strict_subset(parent, leaf)) {
+          std::vector<std::string> described;
+          for (const std::string& site : pending)
+            described.push_back(
+                fmt::format("'{}' in plates {{{}}}", site, fmt::join(site_plates[site], ", ")));
+          throw std::runtime_error(fmt::format(
+              "cannot sum out the enumerated sites {}: a factor in plates {{{}}} depends on all "
+              "of them, and their plates do not nest as a tree (Pyro's restriction: a site "
+              "outside a plate may not depend on a site inside it). Enumerate one of them in "
+              "the guide instead, or move it into the other's plate",
+              fmt::join(described, ", "), fmt::join(leaf, ", ")));
+        }
+        if (leaf != min_plates) term = product_over_plates(std::move(term), parent);
+        tree[term.plates].push_back(std::move(term));
+      }
+      if (tree.size() == 1 && sites_at.empty()) break;
+    }
+    for (auto& [plates, rest] : tree)
+      for (Factor& factor : rest) results.push_back(std::move(factor));
+  }
+  return results;
+}
+
+}  // namespace ppl::infer
