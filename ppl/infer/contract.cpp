@@ -85,6 +85,23 @@ Factor product_over_plates(Factor factor, const Plates& parent) {
   return factor;
 }
 
+/// The sum (in log space, so the product) of `factors`, over the union of their dims.
+Factor combine(const std::vector<Factor>& factors) {
+  if (factors.size() == 1) return factors[0];
+  Factor result;
+  for (const Factor& factor : factors) {
+    for (const FactorDim& dim : factor.dims)
+      if (!result.has(dim)) result.dims.push_back(dim);
+    result.plates.insert(factor.plates.begin(), factor.plates.end());
+  }
+  for (const Factor& factor : factors) {
+    torch::Tensor term = factor.aligned(result.dims);
+    result.log_value = result.log_value.defined() ? result.log_value + term : term;
+  }
+  if (!result.log_value.defined()) result.log_value = torch::zeros({});
+  return result;
+}
+
 }  // namespace
 
 bool Factor::has(const FactorDim& dim) const {
@@ -133,22 +150,6 @@ Factor site_factor(const Site& site, const torch::Tensor& log_prob, const Trace&
   return factor;
 }
 
-Factor combine(const std::vector<Factor>& factors) {
-  if (factors.size() == 1) return factors[0];
-  Factor result;
-  for (const Factor& factor : factors) {
-    for (const FactorDim& dim : factor.dims)
-      if (!result.has(dim)) result.dims.push_back(dim);
-    result.plates.insert(factor.plates.begin(), factor.plates.end());
-  }
-  for (const Factor& factor : factors) {
-    torch::Tensor term = factor.aligned(result.dims);
-    result.log_value = result.log_value.defined() ? result.log_value + term : term;
-  }
-  if (!result.log_value.defined()) result.log_value = torch::zeros({});
-  return result;
-}
-
 Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eliminate,
                    Semiring semiring, std::vector<Elimination>* record) {
   // The sites to eliminate that occur, each with the factors holding it (by slot).
@@ -173,14 +174,18 @@ Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eli
         }
     return size;
   };
-  std::map<std::string, double> costs;
-  for (const std::string& site : sites) costs[site] = cost(site);
+  std::map<std::string, size_t> index;  // of each site in `sites`
+  std::vector<double> costs(sites.size());
+  for (size_t i = 0; i < sites.size(); ++i) {
+    index[sites[i]] = i;
+    costs[i] = cost(sites[i]);
+  }
 
   std::vector<bool> done(sites.size(), false);
   for (size_t step = 0; step < sites.size(); ++step) {
     size_t best = sites.size();
     for (size_t i = 0; i < sites.size(); ++i)
-      if (!done[i] && (best == sites.size() || costs[sites[i]] < costs[sites[best]])) best = i;
+      if (!done[i] && (best == sites.size() || costs[i] < costs[best])) best = i;
     done[best] = true;
     const std::string& site = sites[best];
     std::vector<Factor> joint_parts;
@@ -200,7 +205,7 @@ Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eli
     for (const std::string& other : neighbours) {
       if (other == site) continue;
       holders[other].insert(factors.size() - 1);
-      costs[other] = cost(other);
+      costs[index[other]] = cost(other);
     }
   }
   std::vector<Factor> rest;
@@ -275,7 +280,6 @@ std::vector<Factor> contract_plated(std::vector<Factor> factors,
         if (leaf != min_plates) term = product_over_plates(std::move(term), parent);
         tree[term.plates].push_back(std::move(term));
       }
-      if (tree.size() == 1 && sites_at.empty()) break;
     }
     for (auto& [plates, rest] : tree)
       for (Factor& factor : rest) results.push_back(std::move(factor));

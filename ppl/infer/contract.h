@@ -47,9 +47,6 @@ struct Elimination {
   Factor joint;
 };
 
-/// The sum (in log space, so the product) of `factors`, over the union of their dims.
-Factor combine(const std::vector<Factor>& factors);
-
 /// `factors` with the enumerated sites `eliminate` reduced one at a time (smallest
 /// intermediate first; a chain costs O(length · K²)), combined into one factor. Plates are
 /// kept as batch dims. Appends to `record` when given.

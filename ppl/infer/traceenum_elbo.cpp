@@ -139,18 +139,15 @@ torch::Tensor enumerated_elbo(const TracePair& traces) {
             "depend on a site inside it",
             fmt::join(cost.plates, ", "), dim.name));
     }
-    const Factor joint = combine({marginal, cost});
-    const torch::Tensor probability = marginal.aligned(joint.dims).exp();
-    const torch::Tensor value = cost.aligned(joint.dims);
-    const torch::Tensor positive = probability > 0;
-    if (positive.all().item<bool>()) {
-      terms.push_back((probability * value).sum());
-    } else {  // 0 * -inf is no contribution, and must not become a NaN gradient either
-      auto [p, v, m] =
-          std::make_tuple(probability.expand_as(joint.log_value), value.expand_as(joint.log_value),
-                          positive.expand_as(joint.log_value));
-      terms.push_back((p.masked_select(m) * v.masked_select(m)).sum());
-    }
+    std::vector<FactorDim> dims = marginal.dims;
+    for (const FactorDim& dim : cost.dims)
+      if (!marginal.has(dim)) dims.push_back(dim);
+    auto both = torch::broadcast_tensors({marginal.aligned(dims).exp(), cost.aligned(dims)});
+    const torch::Tensor positive = both[0] > 0;
+    if (positive.all().item<bool>())
+      terms.push_back((both[0] * both[1]).sum());
+    else  // 0 * -inf is no contribution, and must not become a NaN gradient either
+      terms.push_back((both[0].masked_select(positive) * both[1].masked_select(positive)).sum());
   }
   return sum_scalars(terms);
 }
