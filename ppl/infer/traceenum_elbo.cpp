@@ -142,12 +142,12 @@ torch::Tensor enumerated_elbo(const TracePair& traces) {
     std::vector<FactorDim> dims = marginal.dims;
     for (const FactorDim& dim : cost.dims)
       if (!marginal.has(dim)) dims.push_back(dim);
-    auto both = torch::broadcast_tensors({marginal.aligned(dims).exp(), cost.aligned(dims)});
-    const torch::Tensor positive = both[0] > 0;
-    if (positive.all().item<bool>())
-      terms.push_back((both[0] * both[1]).sum());
-    else  // 0 * -inf is no contribution, and must not become a NaN gradient either
-      terms.push_back((both[0].masked_select(positive) * both[1].masked_select(positive)).sum());
+    const torch::Tensor probability = marginal.aligned(dims).exp();
+    // Where the probability is 0 the cost (maybe -inf) contributes nothing, and no NaN
+    // gradient either; `where` masks it without a host sync.
+    const torch::Tensor cost_where_possible = torch::where(
+        probability > 0, cost.aligned(dims), torch::zeros({}, cost.log_value.options()));
+    terms.push_back((probability * cost_where_possible).sum());
   }
   return sum_scalars(terms);
 }
