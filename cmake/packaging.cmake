@@ -1,0 +1,23 @@
+# cpack -G DEB: the Debian package libppl-dev (headers, static or shared libraries, the CMake
+# package). cpack --config CPackSourceConfig.cmake: a source tarball of the checkout, for
+# FetchContent's URL.
+set(CPACK_PACKAGE_NAME libppl-dev)
+set(CPACK_PACKAGE_VENDOR "ppl")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Pyro-style probabilistic programming in C++ on LibTorch")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_GENERATOR DEB)
+
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "ppl developers")
+set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libtorch-dev, libfmt-dev, nlohmann-json3-dev, zlib1g-dev")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, g++")
+if(BUILD_SHARED_LIBS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
+
+set(CPACK_SOURCE_GENERATOR TGZ)
+set(CPACK_SOURCE_PACKAGE_FILE_NAME ppl-${PROJECT_VERSION})
+# Only what is under version control: not the build trees, fetched data or run outputs.
+set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/" "/data/" "/out/")
+include(CPack)
