@@ -12,7 +12,9 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "ppl developers")
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libtorch-dev, libfmt-dev, nlohmann-json3-dev, zlib1g-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, g++")
-if(BUILD_SHARED_LIBS)
+# Shared libraries also get their runtime dependencies, when dpkg-shlibdeps (dpkg-dev) is there.
+find_program(PPL_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(BUILD_SHARED_LIBS AND PPL_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 endif()
 
