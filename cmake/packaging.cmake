@@ -20,6 +20,10 @@ endif()
 
 set(CPACK_SOURCE_GENERATOR TGZ)
 set(CPACK_SOURCE_PACKAGE_FILE_NAME ppl-${PROJECT_VERSION})
-# Only what is under version control: not the build trees, fetched data or run outputs.
-set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/" "/data/" "/out/")
+# Only what is under version control: not the build trees, fetched data or run outputs. CPack
+# matches whole paths, so the patterns start at the source directory (whose own path may hold
+# "build" or regex characters: escaped twice, as CPack writes the patterns to a file).
+string(REGEX REPLACE "([][.*+?^$(){}|])" "\\\\\\\\\\1" ppl_source_regex "${PROJECT_SOURCE_DIR}")
+set(CPACK_SOURCE_IGNORE_FILES "^${ppl_source_regex}/\\\\.git/" "^${ppl_source_regex}/build[^/]*/"
+                              "^${ppl_source_regex}/data/" "^${ppl_source_regex}/out/")
 include(CPack)
