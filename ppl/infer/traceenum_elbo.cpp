@@ -145,8 +145,7 @@ torch::Tensor enumerated_elbo(const TracePair& traces) {
     const torch::Tensor probability = marginal.aligned(dims).exp();
     // Where the probability is 0 the cost (maybe -inf) contributes nothing, and no NaN
     // gradient either; `where` masks it without a host sync.
-    const torch::Tensor cost_where_possible = torch::where(
-        probability > 0, cost.aligned(dims), torch::zeros({}, cost.log_value.options()));
+    const torch::Tensor cost_where_possible = at::where(probability > 0, cost.aligned(dims), 0);
     terms.push_back((probability * cost_where_possible).sum());
   }
   return sum_scalars(terms);
