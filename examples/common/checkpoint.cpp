@@ -74,6 +74,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, const Pa
                                {"metrics", header.metrics}};
   store.save_to(archive, "params/");
   optimizer.save_to(archive, "optimizer/");
+  for (const auto& [name, tensor] : header.state.tensors) archive.tensors[name] = tensor;
   archive.tensors["rng/cpu"] = generator_of(torch::kCPU).get_state();
   if (device.is_cuda()) archive.tensors["rng/cuda"] = generator_of(device).get_state();
   save_archive(path, archive);

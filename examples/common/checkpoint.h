@@ -18,7 +18,9 @@ struct Checkpoint {
   int64_t epoch = 0;                                 ///< epochs completed
   nlohmann::json model = nlohmann::json::object();   ///< the architecture, checked on resume
   nlohmann::json metrics = nlohmann::json::array();  ///< the run's metrics so far
-  TensorArchive state;  ///< params, optimizer state, random generator states (filled by load)
+  /// Params, optimizer state and random generator states, filled by load; what it holds when
+  /// saved is written too (the generator states of the other ranks of a data-parallel run).
+  TensorArchive state;
 };
 
 /// Writes `header`'s fields with the parameters, the optimizer state and the states of the CPU

@@ -26,12 +26,15 @@ std::string find_mnist_file(const std::string& data_dir, const std::string& name
                   raw.string(), name, data_dir));
 }
 
-/// SplitMix64's finaliser: spreads (seed, epoch) over all 64 bits.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
+/// The number of images of `split`, after checking what MnistBatches needs of it.
+int64_t checked_size(const MnistSplit& split, int64_t batch_size) {
+  if (batch_size <= 0)
+    throw std::invalid_argument(
+        fmt::format("MnistBatches: expected batch_size > 0, found {}", batch_size));
+  if (!split.images.defined() || split.images.dim() < 1 ||
+      split.images.scalar_type() != torch::kUInt8)
+    throw std::invalid_argument("MnistBatches: expected uint8 images of shape (N, ...)");
+  return split.images.size(0);
 }
 
 }  // namespace
@@ -56,14 +59,9 @@ MnistSplit load_mnist(const std::string& data_dir, bool train) {
 }
 
 MnistBatches::MnistBatches(const MnistSplit& split, int64_t batch_size, bool shuffle,
-                           torch::Device device, uint64_t seed)
-    : batch_size_(batch_size), shuffle_(shuffle), device_(device), seed_(seed) {
-  if (batch_size <= 0)
-    throw std::invalid_argument(
-        fmt::format("MnistBatches: expected batch_size > 0, found {}", batch_size));
-  if (!split.images.defined() || split.images.dim() < 1 ||
-      split.images.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument("MnistBatches: expected uint8 images of shape (N, ...)");
+                           torch::Device device, uint64_t seed, int64_t rank, int64_t world_size)
+    : sampler_(checked_size(split, batch_size), batch_size, rank, world_size, shuffle, seed),
+      device_(device) {
   images_ = split.images.reshape({split.images.size(0), -1});
   if (split.labels.defined()) {
     if (split.labels.dim() != 1 || split.labels.size(0) != size())
@@ -71,34 +69,20 @@ MnistBatches::MnistBatches(const MnistSplit& split, int64_t batch_size, bool shu
                                               size(), fmt::join(split.labels.sizes(), ", ")));
     labels_ = split.labels;
   }
-  start_epoch(0);
 }
 
 void MnistBatches::start_epoch(int64_t epoch) {
-  epoch_ = epoch;
-  if (!shuffle_) return;
-  auto generator = at::detail::createCPUGenerator(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))));
-  order_ = torch::randperm(size(), generator, torch::kLong);
-}
-
-int64_t MnistBatches::length_of(int64_t i) const {
-  if (i < 0 || i >= num_batches())
-    throw std::invalid_argument(
-        fmt::format("MnistBatches: batch {} out of range [0, {})", i, num_batches()));
-  return std::min(batch_size_, size() - i * batch_size_);
+  sampler_.start_epoch(epoch);
 }
 
 torch::Tensor MnistBatches::indices(int64_t i) const {
-  const int64_t length = length_of(i);
-  if (order_.defined()) return order_.narrow(0, i * batch_size_, length);
-  return torch::arange(i * batch_size_, i * batch_size_ + length, torch::kLong);
+  return sampler_.indices(i);
 }
 
 torch::Tensor MnistBatches::rows_of(const torch::Tensor& data, int64_t i) const {
-  const int64_t length = length_of(i);
-  if (order_.defined())
-    return data.index_select(0, order_.narrow(0, i * batch_size_, length).to(data.device()));
-  return data.narrow(0, i * batch_size_, length);  // file order: a view, no gather
+  if (sampler_.shuffle()) return data.index_select(0, sampler_.indices(i).to(data.device()));
+  const auto [start, length] = sampler_.span(i);
+  return data.narrow(0, start, length);  // file order: a view, no gather
 }
 
 torch::Tensor MnistBatches::batch(int64_t i) const {

@@ -1,6 +1,8 @@
 #pragma once
 // MNIST: loading a split from its IDX files and iterating over it in (shuffled) minibatches.
 
+#include <ppl/distributed/sampler.h>
+
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -28,6 +30,8 @@ MnistSplit binarize(MnistSplit split, uint64_t seed);
 /// holds examples [i * batch_size, (i + 1) * batch_size) of that epoch's order, the last batch
 /// possibly smaller. With shuffling, epoch k's order is a permutation drawn from (seed, k) with a
 /// private generator, so it does not depend on what ran before (resuming at epoch k reproduces it).
+/// In data-parallel training, `rank` of `world_size` processes gets its part of each batch
+/// (distributed::DistributedSampler); batch_size is then the global batch's.
 ///
 ///   MnistBatches batches(load_mnist("data/mnist", true), 128, true, torch::kCUDA, 0);
 ///   for (int64_t epoch = 0; epoch < 10; ++epoch) {
@@ -39,21 +43,22 @@ class MnistBatches {
   /// Batches of `batch_size` (> 0) examples of `split`, returned on `device`; starts epoch 0.
   /// The split's tensors are shared, not copied.
   MnistBatches(const MnistSplit& split, int64_t batch_size, bool shuffle, torch::Device device,
-               uint64_t seed = 0);
+               uint64_t seed = 0, int64_t rank = 0, int64_t world_size = 1);
 
   /// Number of examples in the split.
   int64_t size() const { return images_.size(0); }
   /// Number of batches per epoch, counting a smaller last batch.
-  int64_t num_batches() const { return (size() + batch_size_ - 1) / batch_size_; }
+  int64_t num_batches() const { return sampler_.num_batches(); }
   /// The epoch whose order batch() follows.
-  int64_t epoch() const { return epoch_; }
+  int64_t epoch() const { return sampler_.epoch(); }
 
   /// Fixes the order for `epoch`: a permutation drawn from (seed, epoch) when shuffling, the order
   /// of the files otherwise.
   void start_epoch(int64_t epoch);
 
-  /// Images of batch `i` (0 <= i < num_batches()): float32 in [0, 1], shape (B, rows * cols), on
-  /// the device. Gathers the uint8 rows, copies them to the device, then converts.
+  /// Images of (this rank's part of) batch `i` (0 <= i < num_batches()): float32 in [0, 1],
+  /// shape (B, rows * cols), on the device. Gathers the uint8 rows, copies them to the device, then
+  /// converts.
   torch::Tensor batch(int64_t i) const;
   /// Labels of batch `i`: int64, shape (B), on the device.
   torch::Tensor labels(int64_t i) const;
@@ -61,17 +66,12 @@ class MnistBatches {
   torch::Tensor indices(int64_t i) const;
 
  private:
-  int64_t length_of(int64_t i) const;
   torch::Tensor rows_of(const torch::Tensor& data, int64_t i) const;
 
   torch::Tensor images_;  // uint8 (N, rows * cols)
   torch::Tensor labels_;  // uint8 (N), or undefined
-  torch::Tensor order_;   // int64 (N) permutation of this epoch; undefined without shuffling
-  int64_t batch_size_;
-  bool shuffle_;
+  distributed::DistributedSampler sampler_;
   torch::Device device_;
-  uint64_t seed_;
-  int64_t epoch_ = 0;
 };
 
 }  // namespace ppl::examples

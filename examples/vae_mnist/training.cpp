@@ -12,6 +12,8 @@
 
 #include <ppl/ppl.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <nlohmann/json.hpp>
@@ -122,23 +124,33 @@ void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64
 }
 
 /// The test set's average over images of the importance-weighted bound with `num_samples`
-/// samples each. A pass holds at most kRowsPerPass (image, sample) pairs: few images per batch
-/// for large K, and the samples in chunks when K alone exceeds it.
+/// samples each (in data-parallel training each rank takes part of every batch). A pass holds at
+/// most kRowsPerPass (image, sample) pairs: few images per batch for large K, and the samples in
+/// chunks when K alone exceeds it.
 double test_log_likelihood(models::VAE& vae, const MnistSplit& test, int64_t num_samples,
-                           const TrainingOptions& o, const torch::Device& device) {
+                           const TrainingOptions& o, const torch::Device& device,
+                           distributed::ProcessGroup* group) {
   constexpr int64_t kRowsPerPass = 16384;
-  const int64_t images = std::clamp<int64_t>(kRowsPerPass / num_samples, 1, o.batch_size);
+  const int64_t ranks = group ? group->world_size() : 1;
+  const int64_t images = std::clamp<int64_t>(kRowsPerPass / num_samples, ranks, o.batch_size);
   const int64_t chunk = std::clamp<int64_t>(kRowsPerPass / images, 1, num_samples);
-  const MnistBatches batches(test, images, /*shuffle=*/false, device, o.seed);
+  const MnistBatches batches(test, images, /*shuffle=*/false, device, o.seed,
+                             group ? group->rank() : 0, ranks);
   auto model = [&](const torch::Tensor& x) { vae->model(x); };
   auto guide = [&](const torch::Tensor& x) { vae->guide(x); };
   const auto options =
       infer::IWAEOptions().num_samples(num_samples).max_plate_nesting(1).chunk_size(chunk);
-  ProgressBar progress(fmt::format("[iwae K={}]", num_samples), batches.num_batches(), o.progress);
+  ProgressBar progress(fmt::format("[iwae K={}]", num_samples), batches.num_batches(),
+                       o.progress && !(group && group->rank() > 0));
   double total = 0;
   for (int64_t i = 0; i < batches.num_batches(); ++i) {
     total += infer::iwae_bound(model, guide, options, batches.batch(i)).sum().item<double>();
     progress.update(i + 1);
+  }
+  if (group) {  // each rank summed its part of every batch
+    std::vector<torch::Tensor> sum{torch::tensor({total}, torch::kFloat64)};
+    group->allreduce_sum(sum, "the test log-likelihood");
+    total = sum[0].item<double>();
   }
   return total / static_cast<double>(batches.size());
 }
@@ -191,13 +203,38 @@ Json write_tsne(models::VAE& vae, const MnistSplit& test, const TrainingOptions&
               {"knn10_accuracy_latent", accuracy_latent}};
 }
 
+/// Adds the CPU generator states of ranks 1.. to a checkpoint rank 0 writes (every rank calls
+/// this), so that a run resumed on as many processes continues each rank's random stream.
+void add_rank_generators(Checkpoint& checkpoint, distributed::ProcessGroup& group) {
+  const auto states = group.allgather(at::detail::getDefaultCPUGenerator().get_state(),
+                                      "the random generator states for the checkpoint");
+  for (int64_t r = 1; r < group.world_size(); ++r)
+    checkpoint.state.tensors[fmt::format("rng/rank{}/cpu", r)] = states[r];
+}
+
+/// After a resume (which gave every rank rank 0's generator state): rank `rank`'s own state from
+/// the checkpoint, or, when the run that wrote it had fewer ranks, a seed of its own.
+void restore_rank_generator(const std::string& path, int64_t rank, const TrainingOptions& o,
+                            int64_t epoch) {
+  const std::string name = fmt::format("rng/rank{}/cpu", rank);
+  const auto archive = load_archive(path);
+  auto generator = at::detail::getDefaultCPUGenerator();
+  const auto saved = archive.tensors.find(name);
+  if (saved != archive.tensors.end()) {
+    generator.set_state(saved->second);
+  } else {
+    generator.set_current_seed(o.seed + static_cast<uint64_t>(rank) +
+                               1000003 * static_cast<uint64_t>(epoch));
+  }
+}
+
 }  // namespace
 
 bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
   return epoch == 1 || epoch % o.test_frequency == 0 || epoch == o.epochs;
 }
 
-std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log) {
+std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& output) {
   if (o.epochs < 0 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || !(o.lr > 0) ||
       !(o.lr_decay > 0 && o.lr_decay <= 1) || o.lr_decay_after < 0 || o.threads < 1 ||
       o.particles < 1 || !(o.beta > 0) || o.test_iwae < 0) {
@@ -213,14 +250,35 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     throw std::invalid_argument(
         fmt::format("binarize must be none, dynamic or fixed, got '{}'", o.binarize));
   const models::VAEOptions model_options = vae_options(o);  // checks the names
-  const torch::Device device(o.device);
+  torch::Device device(o.device);
   if (device.is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error(
         "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
+
+  // Started by a launcher (scripts/launch, torchrun), this process is one rank of a
+  // data-parallel run: it trains on its part of every global batch of batch_size examples.
+  // Rank 0 alone prints and writes files.
+  std::shared_ptr<distributed::ProcessGroup> group;
+  if (distributed::launched_with_environment()) {
+    auto options = distributed::options_from_environment();
+    // One GPU per process: the LOCAL_RANK-th of its machine.
+    if (device.is_cuda() && !device.has_index())
+      device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(options.local_rank()));
+    group = std::make_shared<distributed::ProcessGroup>(options.device(device));
+  }
+  const int64_t rank = group ? group->rank() : 0;
+  const int64_t world_size = group ? group->world_size() : 1;
+  if (o.batch_size < world_size)
+    throw std::invalid_argument(fmt::format(
+        "batch size {} is smaller than the number of processes {}", o.batch_size, world_size));
+  std::ostream discarded(nullptr);
+  std::ostream& log = rank == 0 ? output : discarded;
+  const bool progress_bars = o.progress && rank == 0;
+
   set_num_threads(o.threads);
   enable_validation(o.validate);
-  torch::manual_seed(o.seed);
-  std::filesystem::create_directories(o.out_dir);
+  torch::manual_seed(o.seed + static_cast<uint64_t>(rank));
+  if (rank == 0) std::filesystem::create_directories(o.out_dir);
   const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";
 
   // The fixed draws (the training set with binarize "fixed", the test set) come from generators
@@ -237,7 +295,8 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     return binarized ? binarize(std::move(test), o.seed + 1) : test;
   };
   load_test();  // fail early if it is missing or corrupt
-  MnistBatches train_batches(train, o.batch_size, /*shuffle=*/true, device, o.seed);
+  MnistBatches train_batches(train, o.batch_size, /*shuffle=*/true, device, o.seed, rank,
+                             world_size);
 
   models::VAE vae(model_options);
   vae->to(device);
@@ -259,11 +318,27 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
   }
   infer::SVI svi(vae, &models::VAEImpl::model, &models::VAEImpl::guide,
                  optim::Adam(optim::AdamOptions(o.lr)), elbo);
+  std::shared_ptr<distributed::DataParallel> data_parallel;
+  if (group) {
+    data_parallel = std::make_shared<distributed::DataParallel>(group);
+    svi.set_reducer(data_parallel);
+  }
+  // A rank's loss sums over its part of the global batch. Weighted by the number of ranks, the
+  // average that DataParallel takes of losses and gradients is the global batch's sum, as one
+  // process computes it.
+  const auto weighted = [&](auto&& svi_call) {
+    if (world_size == 1) return svi_call();
+    handlers::ScaleMessenger weight(static_cast<double>(world_size));
+    return svi_call();
+  };
 
   ResumedRun resumed;
-  if (o.resume)
+  if (o.resume) {
     resumed = resume_from_checkpoint(checkpoint_path, model_json(o), o.epochs, store,
                                      svi.optimizer(), device, log);
+    if (rank > 0 && resumed.epoch > 0)
+      restore_rank_generator(checkpoint_path, rank, o, resumed.epoch);
+  }
   std::vector<EpochMetrics> history = std::move(resumed.history);
 
   const auto train_size = static_cast<double>(train.images.size(0));
@@ -273,12 +348,15 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     metrics.epoch = epoch;
     const auto start = Clock::now();
     train_batches.start_epoch(epoch);
+    const auto reduced_before =
+        data_parallel ? data_parallel->stats() : distributed::DataParallel::Stats();
     ProgressBar progress(fmt::format("[epoch {:03d}]", epoch), train_batches.num_batches(),
-                         o.progress);
+                         progress_bars);
     double epoch_loss = 0;
     for (int64_t i = 0; i < train_batches.num_batches(); ++i) {
-      const auto x = train_batches.batch(i);
-      epoch_loss += svi.step(o.binarize == "dynamic" ? torch::bernoulli(x) : x);
+      auto x = train_batches.batch(i);
+      if (o.binarize == "dynamic") x = torch::bernoulli(x);
+      epoch_loss += weighted([&] { return svi.step(x); });
       progress.update(i + 1);
     }
     progress.finish();
@@ -290,21 +368,30 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     metrics.train_seconds = seconds_since(start);
     fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}{}\n", epoch, metrics.train_loss,
                without_gaussian_constant(metrics.train_loss, o));
+    if (data_parallel) {
+      const auto& reduced = data_parallel->stats();
+      const auto steps = static_cast<double>(reduced.steps - reduced_before.steps);
+      fmt::print(log, "[epoch {:03d}]  {} processes: gradient allreduce {:.3f} ms per step\n",
+                 epoch, world_size,
+                 1000 * (reduced.reduce_seconds - reduced_before.reduce_seconds) / steps);
+    }
 
     if (is_test_epoch(epoch, o)) {
       const auto test_start = Clock::now();
       const MnistSplit test = load_test();
-      const MnistBatches test_batches(test, o.batch_size, /*shuffle=*/false, device, o.seed);
+      const MnistBatches test_batches(test, o.batch_size, /*shuffle=*/false, device, o.seed, rank,
+                                      world_size);
       const auto test_size = static_cast<double>(test.images.size(0));
       double test_loss = 0;
       for (int64_t i = 0; i < test_batches.num_batches(); ++i)
-        test_loss += svi.evaluate_loss(test_batches.batch(i));
+        test_loss += weighted([&] { return svi.evaluate_loss(test_batches.batch(i)); });
       metrics.test_loss = test_loss / test_size;
       fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}{}\n", epoch, *metrics.test_loss,
                  without_gaussian_constant(*metrics.test_loss, o));
-      write_image_grids(vae, test_batches.batch(0), epoch, o.out_dir);
+      if (rank == 0) write_image_grids(vae, test_batches.batch(0), epoch, o.out_dir);
       if (o.test_iwae > 0) {
-        metrics.test_log_likelihood = test_log_likelihood(vae, test, o.test_iwae, o, device);
+        metrics.test_log_likelihood =
+            test_log_likelihood(vae, test, o.test_iwae, o, device, group.get());
         fmt::print(log, "[epoch {:03d}]  average test log p(x) estimate (K={}): {:.4f}\n", epoch,
                    o.test_iwae, *metrics.test_log_likelihood);
       }
@@ -313,12 +400,14 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     log.flush();
     history.push_back(metrics);
 
+    Checkpoint checkpoint{epoch, model_json(o), to_json(history), {}};
+    if (group) add_rank_generators(checkpoint, *group);
+    if (rank > 0) continue;
     write_metrics(o, history);
     const std::string hint = write_epoch_figures(o.out_dir, history);
     if (!hint.empty() && !hint_printed) fmt::print(log, "{}\n", hint);
     hint_printed = hint_printed || !hint.empty();
-    save_checkpoint(checkpoint_path, {epoch, model_json(o), to_json(history), {}}, store,
-                    svi.optimizer(), device);
+    save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
   }
 
   std::vector<IwaeMetrics> iwae;
@@ -328,16 +417,16 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log)
     metrics.epoch = history.empty() ? 0 : history.back().epoch;
     metrics.num_samples = k;
     const auto start = Clock::now();
-    metrics.log_likelihood = test_log_likelihood(vae, load_test(), k, o, device);
+    metrics.log_likelihood = test_log_likelihood(vae, load_test(), k, o, device, group.get());
     metrics.seconds = seconds_since(start);
     fmt::print(log, "[iwae K={}]  average test log p(x) estimate: {:.4f} ({:.1f} s)\n", k,
                metrics.log_likelihood, metrics.seconds);
     log.flush();
     iwae.push_back(metrics);
     evaluations["iwae"] = to_json(iwae);
-    write_metrics(o, history, evaluations);
+    if (rank == 0) write_metrics(o, history, evaluations);
   }
-  if (o.tsne) {
+  if (o.tsne && rank == 0) {
     evaluations["tsne"] = write_tsne(vae, load_test(), o, device, log);
     write_metrics(o, history, evaluations);
   }

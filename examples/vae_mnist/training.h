@@ -71,6 +71,10 @@ bool is_test_epoch(int64_t epoch, const TrainingOptions& options);
 /// after every epoch. Then evaluates `eval_iwae` and, with `tsne`, writes tsne.png and tsne.csv,
 /// adding the results to metrics.json ("iwae", "tsne"). Prints the per-epoch and evaluation
 /// lines to `log`.
+///
+/// Started with torchrun's variables set (scripts/launch N vae_mnist ...), the process is one
+/// rank of a data-parallel run (docs/distributed.md): batch_size is the global batch, each rank
+/// trains and evaluates on its part of every batch, and rank 0 alone prints and writes files.
 std::vector<EpochMetrics> train_vae(const TrainingOptions& options, std::ostream& log);
 
 }  // namespace ppl::examples

@@ -3,6 +3,7 @@
 
 #include "ppl/handlers/trace.h"
 #include "ppl/infer/elbo.h"
+#include "ppl/infer/step_reducer.h"
 #include "ppl/optim/optimizer.h"
 #include "ppl/params/param_store.h"
 
@@ -85,9 +86,13 @@ class SVI {
   double step(const Args&... args) {
     handlers::TraceMessenger seen(/*param_only=*/true);  // which parameters this step used
     try {
-      const double loss =
-          loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
+      double loss = 0;
+      {
+        const auto replicas = reducer_ ? reducer_->scope() : nullptr;
+        loss = loss_->loss_and_grads(bind_program(model_, args...), bind_program(guide_, args...));
+      }
       const auto params = params_of(seen.trace());
+      if (reducer_) loss = reducer_->reduce_step(params, loss);
       optimizer_->step(params);
       zero_grads(params);
       return loss;
@@ -101,8 +106,16 @@ class SVI {
   template <class... Args>
   double evaluate_loss(const Args&... args) {
     torch::NoGradGuard no_grad;
-    return loss_->loss(bind_program(model_, args...), bind_program(guide_, args...));
+    double loss = 0;
+    {
+      const auto replicas = reducer_ ? reducer_->scope() : nullptr;
+      loss = loss_->loss(bind_program(model_, args...), bind_program(guide_, args...));
+    }
+    return reducer_ ? reducer_->reduce_loss(loss) : loss;
   }
+
+  /// Makes `step` and `evaluate_loss` go through `reducer` (null: back to one process).
+  void set_reducer(std::shared_ptr<StepReducer> reducer) { reducer_ = std::move(reducer); }
 
   optim::Optimizer& optimizer() { return *optimizer_; }
   ELBO& loss() { return *loss_; }
@@ -117,6 +130,7 @@ class SVI {
   Guide guide_;
   std::shared_ptr<optim::Optimizer> optimizer_;
   std::shared_ptr<ELBO> loss_;
+  std::shared_ptr<StepReducer> reducer_;
 };
 
 template <class Model, class Guide, class Optimizer, class Loss>

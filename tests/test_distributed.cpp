@@ -1,0 +1,379 @@
+// ppl/distributed: the torchrun environment, joining, the sampler, and data-parallel SVI in
+// several processes on 127.0.0.1 (ctest label "distributed"; the multi-process cases start
+// tests/distributed/worker.cpp through scripts/launch, whose paths ctest passes in
+// PPL_DP_WORKER and PPL_LAUNCH).
+#include <doctest/doctest.h>
+
+#include "tests/support.h"
+
+#include <ppl/ppl.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace {
+
+using namespace ppl;
+using ppl::testing::contains;
+using ppl::testing::TempDir;
+using ppl::testing::what_of;
+using Clock = std::chrono::steady_clock;
+
+/// Sets (or, with nullopt, unsets) environment variables for its lifetime.
+class Environment {
+ public:
+  Environment(std::initializer_list<std::pair<std::string, std::optional<std::string>>> variables) {
+    for (const auto& [name, value] : variables) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+      set(name, value);
+    }
+  }
+  ~Environment() {
+    for (const auto& [name, value] : saved_) set(name, value);
+  }
+
+ private:
+  static void set(const std::string& name, const std::optional<std::string>& value) {
+    if (value) {
+      ::setenv(name.c_str(), value->c_str(), 1);
+    } else {
+      ::unsetenv(name.c_str());
+    }
+  }
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+/// A port that rank 0 of a single-process test can serve on: a fresh one per call.
+int64_t fresh_port() {
+  static int64_t next = 30000 + (::getpid() % 20000);
+  return next++;
+}
+
+const char* worker() {
+  return std::getenv("PPL_DP_WORKER");
+}
+const char* launcher() {
+  return std::getenv("PPL_LAUNCH");
+}
+bool no_processes() {
+  return worker() == nullptr || launcher() == nullptr;
+}
+
+struct Run {
+  int status = 0;
+  std::string output;
+  double seconds = 0;
+};
+
+/// Runs the worker with `args` in `dir`: in `nproc` processes through the launcher, or, for 1,
+/// alone (plain SVI, no process group).
+Run launch(int nproc, const std::string& dir, const std::string& args,
+           const std::string& environment = "") {
+  const std::string log = dir + "/launch.log";
+  const std::string launch =
+      nproc == 1 ? "" : fmt::format("PPL_LAUNCH_GRACE=30 '{}' {}", launcher(), nproc);
+  const std::string command = fmt::format("cd '{}' && {} {} '{}' --out-dir '{}' {} > '{}' 2>&1",
+                                          dir, environment, launch, worker(), dir, args, log);
+  const auto start = Clock::now();
+  Run run;
+  run.status = std::system(command.c_str());
+  run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  run.output = text.str();
+  return run;
+}
+
+std::vector<double> losses_in(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<double> losses;
+  for (double loss = 0; in >> loss;) losses.push_back(loss);
+  return losses;
+}
+
+/// The largest over params of max|a - b| / max|b| (and every param of one is in the other).
+double relative_difference(const std::string& a_path, const std::string& b_path) {
+  ParamStore a, b;
+  a.load(a_path);
+  b.load(b_path);
+  REQUIRE(a.names() == b.names());
+  double worst = 0;
+  for (const auto& name : a.names()) {
+    const auto x = a.get(name).to(torch::kDouble), y = b.get(name).to(torch::kDouble);
+    const double scale = std::max(y.abs().max().item<double>(), 1e-6);
+    worst = std::max(worst, (x - y).abs().max().item<double>() / scale);
+  }
+  return worst;
+}
+
+double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(std::abs(b[i]), 1e-6));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("options from torchrun's environment") {
+  const Environment cleared{{"RANK", std::nullopt},        {"WORLD_SIZE", std::nullopt},
+                            {"LOCAL_RANK", std::nullopt},  {"MASTER_ADDR", std::nullopt},
+                            {"MASTER_PORT", std::nullopt}, {"PPL_DIST_TIMEOUT", std::nullopt}};
+  CHECK_FALSE(distributed::launched_with_environment());
+  CHECK(
+      contains(what_of([] { distributed::options_from_environment(); }), "WORLD_SIZE is not set"));
+  {
+    const Environment partial{{"WORLD_SIZE", "2"}};
+    CHECK(distributed::launched_with_environment());
+    CHECK(contains(what_of([] { distributed::options_from_environment(); }), "RANK is not set"));
+  }
+  {
+    const Environment env{{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_PORT", "29511"}};
+    CHECK(contains(what_of([] { distributed::options_from_environment(); }), "MASTER_ADDR"));
+  }
+  {
+    const Environment env{
+        {"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29511"}};
+    CHECK(contains(what_of([] { distributed::options_from_environment(); }),
+                   "rank 2 is outside [0, 2)"));
+  }
+  {
+    const Environment env{
+        {"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "x1"}};
+    CHECK(contains(what_of([] { distributed::options_from_environment(); }),
+                   "MASTER_PORT='x1' is not an integer"));
+  }
+  {
+    const Environment env{{"WORLD_SIZE", "4"},      {"RANK", "3"},
+                          {"LOCAL_RANK", "1"},      {"MASTER_ADDR", "10.0.0.7"},
+                          {"MASTER_PORT", "29511"}, {"PPL_DIST_TIMEOUT", "2.5"}};
+    const auto options = distributed::options_from_environment();
+    CHECK(options.rank() == 3);
+    CHECK(options.world_size() == 4);
+    CHECK(options.local_rank() == 1);
+    CHECK(options.master_addr() == "10.0.0.7");
+    CHECK(options.master_port() == 29511);
+    CHECK(options.timeout() == std::chrono::milliseconds(2500));
+  }
+  CHECK(contains(what_of([] { distributed::ProcessGroupOptions().backend("mpi").check(); }),
+                 "backend must be auto, gloo or nccl"));
+}
+
+TEST_CASE("joining: an unreachable master and ranks that never come are named, in time") {
+  using namespace std::chrono_literals;
+  const auto start = Clock::now();
+  const int64_t nobody = fresh_port();
+  const std::string unreachable = what_of([&] {
+    distributed::ProcessGroup(
+        distributed::ProcessGroupOptions().rank(1).world_size(2).master_port(nobody).timeout(1s));
+  });
+  CHECK(contains(unreachable,
+                 fmt::format("rank 1 of 2 could not reach the master at 127.0.0.1:{}", nobody)));
+
+  const std::string missing = what_of([&] {
+    distributed::ProcessGroup(distributed::ProcessGroupOptions()
+                                  .rank(0)
+                                  .world_size(3)
+                                  .master_port(fresh_port())
+                                  .timeout(1s));
+  });
+  CHECK(contains(missing, "ranks 1, 2 did not join"));
+  CHECK(std::chrono::duration<double>(Clock::now() - start).count() < 30);
+}
+
+TEST_CASE("one process: DataParallel steps exactly as plain SVI") {
+  auto group = std::make_shared<distributed::ProcessGroup>(
+      distributed::ProcessGroupOptions().master_port(fresh_port()));
+  CHECK(group->backend() == "gloo");
+  auto model = [](const torch::Tensor& x) {
+    auto loc = sample("loc", dist::Normal(torch::tensor(0.), torch::tensor(1.)));
+    plate data("data", x.size(0));
+    sample("x", dist::Normal(loc, torch::tensor(1.)), x);
+  };
+  auto guide = [](const torch::Tensor&) {
+    sample("loc", dist::Normal(param("q_loc", [] { return torch::randn({}, torch::kDouble); }),
+                               param("q_scale", torch::tensor(1.), constraints::positive)));
+  };
+  const auto x = torch::tensor({0.5, 1.5, 2.0}, torch::kDouble);
+  std::vector<double> losses[2];
+  torch::Tensor q_loc[2];
+  for (int parallel = 0; parallel < 2; ++parallel) {
+    ParamStore store;
+    ParamStoreScope scope(store);
+    torch::manual_seed(3);
+    infer::SVI svi(model, guide, optim::Adam(optim::AdamOptions(0.1)), infer::Trace_ELBO());
+    auto data_parallel = std::make_shared<distributed::DataParallel>(group);
+    if (parallel) svi.set_reducer(data_parallel);
+    for (int i = 0; i < 5; ++i) losses[parallel].push_back(svi.step(x));
+    losses[parallel].push_back(svi.evaluate_loss(x));
+    q_loc[parallel] = store.get("q_loc").clone();
+    if (parallel) {
+      CHECK(data_parallel->stats().steps == 5);
+      CHECK(data_parallel->stats().broadcast_params == 2);
+    }
+  }
+  CHECK(losses[0] == losses[1]);
+  CHECK(torch::equal(q_loc[0], q_loc[1]));
+}
+
+TEST_CASE("DistributedSampler splits each global batch of one permutation") {
+  const distributed::DistributedSampler whole(10, 4, 0, 1, true, 7);
+  CHECK(whole.num_batches() == 3);
+  for (int64_t world_size : {2, 3}) {
+    std::vector<distributed::DistributedSampler> ranks;
+    for (int64_t r = 0; r < world_size; ++r) ranks.emplace_back(10, 4, r, world_size, true, 7);
+    for (int64_t epoch : {0, 5}) {
+      distributed::DistributedSampler reference = whole;
+      reference.start_epoch(epoch);
+      for (auto& sampler : ranks) sampler.start_epoch(epoch);
+      for (int64_t i = 0; i < whole.num_batches(); ++i) {
+        std::vector<torch::Tensor> parts;
+        for (const auto& sampler : ranks) parts.push_back(sampler.indices(i));
+        CHECK(torch::equal(torch::cat(parts), reference.global_indices(i)));
+        CHECK(torch::equal(reference.indices(i), reference.global_indices(i)));
+        CHECK(parts.front().size(0) - parts.back().size(0) <= 1);
+      }
+    }
+  }
+  distributed::DistributedSampler other_epoch = whole;
+  other_epoch.start_epoch(1);
+  CHECK_FALSE(torch::equal(other_epoch.global_indices(0), whole.global_indices(0)));
+  CHECK(contains(what_of([] { distributed::DistributedSampler(10, 4, 2, 2); }), "rank 2"));
+}
+
+TEST_CASE("2 processes give 1 process's parameters; a lazy param is rank 0's everywhere" *
+          doctest::skip(no_processes())) {
+  TempDir one, two;
+  const Run single = launch(1, one.path.string(), "--steps 20 --batch-size 16");
+  REQUIRE_MESSAGE(single.status == 0, single.output);
+  const Run pair = launch(2, two.path.string(), "--steps 20 --batch-size 16");
+  REQUIRE_MESSAGE(pair.status == 0, pair.output);
+
+  const double params = relative_difference(two / "params_rank0.pt", one / "params_rank0.pt");
+  const double losses =
+      relative_difference(losses_in(two / "losses.txt"), losses_in(one / "losses.txt"));
+  MESSAGE(
+      fmt::format("2 vs 1 process after 20 steps: params differ by {:.2e}, losses by {:.2e} "
+                  "(relative)",
+                  params, losses));
+  CHECK(params <= 1e-5);
+  CHECK(losses <= 1e-5);
+  CHECK(losses_in(two / "losses.txt").size() == 20);
+  // c_map appears at step 3 with a random start on each rank; rank 1 holds rank 0's from then on.
+  CHECK(relative_difference(two / "params_rank1.pt", two / "params_rank0.pt") == 0);
+}
+
+TEST_CASE("a checkpoint of 2 processes resumes in 2 and in 1 process as if uninterrupted" *
+          doctest::skip(no_processes())) {
+  TempDir whole, first;
+  REQUIRE(launch(2, whole.path.string(), "--steps 20").status == 0);
+  const Run half = launch(2, first.path.string(), "--steps 10 --checkpoint-every 5");
+  REQUIRE_MESSAGE(half.status == 0, half.output);
+  for (int nproc : {2, 1}) {
+    TempDir resumed;
+    std::filesystem::copy(first / "checkpoint.pt", resumed / "checkpoint.pt");
+    std::filesystem::copy(first / "losses.txt", resumed / "losses.txt");
+    const Run rest = launch(nproc, resumed.path.string(), "--steps 20 --resume");
+    REQUIRE_MESSAGE(rest.status == 0, rest.output);
+    const double params =
+        relative_difference(resumed / "params_rank0.pt", whole / "params_rank0.pt");
+    const double losses =
+        relative_difference(losses_in(resumed / "losses.txt"), losses_in(whole / "losses.txt"));
+    MESSAGE(fmt::format("resumed in {} process(es): params differ by {:.2e}, losses by {:.2e}",
+                        nproc, params, losses));
+    CHECK(params <= 1e-5);
+    CHECK(losses <= 1e-5);
+  }
+}
+
+TEST_CASE("ranks that meet different params fail, saying who does what" *
+          doctest::skip(no_processes())) {
+  TempDir dir;
+  const Run run = launch(2, dir.path.string(), "--steps 8 --late-from 3 --rank1-late-from 5",
+                         "PPL_DIST_TIMEOUT=20");
+  MESSAGE(run.output);
+  CHECK(run.status != 0);
+  CHECK(contains(run.output,
+                 "rank 0 of 2 is at the first use of a param (param 'c_map' [3] Float), but rank "
+                 "1 is at the reduction of a step"));
+  CHECK(contains(run.output, "rank 1 of 2 is at the reduction of a step"));
+  CHECK(run.seconds < 30);
+}
+
+TEST_CASE("a rank that dies is named by the others within the timeout; the checkpoint survives" *
+          doctest::skip(no_processes())) {
+  TempDir dir;
+  const Run run = launch(2, dir.path.string(), "--steps 20 --checkpoint-every 5 --die-at 7",
+                         "PPL_DIST_TIMEOUT=10");
+  MESSAGE(run.output);
+  CHECK(run.status != 0);
+  CHECK(contains(run.output, "failed on rank 0 of 2: rank 1 did not answer"));
+  CHECK(contains(run.output, "launch: rank 1"));
+  CHECK(run.seconds < 40);  // the timeout, the census and process start-up
+  const auto checkpoint = load_archive(dir / "checkpoint.pt");
+  CHECK(checkpoint.metadata.at("step").get<int64_t>() == 5);
+  CHECK(losses_in(dir / "losses.txt").size() == 7);
+}
+
+namespace {
+
+const char* mnist_dir() {
+  return std::getenv("PPL_MNIST_DIR");
+}
+const char* vae_mnist() {
+  return std::getenv("PPL_VAE_MNIST");
+}
+bool no_mnist_processes() {
+  return no_processes() || !mnist_dir() || !vae_mnist();
+}
+
+/// vae_mnist on MNIST in `nproc` processes, the tutorial's settings with 1 thread each; returns
+/// the test loss of every test epoch.
+std::vector<double> train_vae(int nproc, const std::string& dir, const std::string& args) {
+  const std::string command = fmt::format(
+      "PPL_LAUNCH_GRACE=30 '{}' {} '{}' --threads 1 --no-progress --test-frequency 1 "
+      "--data-dir '{}' --out-dir '{}' {} > '{}/log' 2>&1",
+      launcher(), nproc, vae_mnist(), mnist_dir(), dir, args, dir);
+  const int status = std::system(command.c_str());
+  std::ifstream log_file(dir + "/log");
+  std::stringstream log;
+  log << log_file.rdbuf();
+  MESSAGE(log.str());
+  REQUIRE(status == 0);
+  std::ifstream metrics_file(dir + "/metrics.json");
+  const auto metrics = nlohmann::json::parse(metrics_file);
+  std::vector<double> test_losses;
+  for (const auto& epoch : metrics.at("epochs")) test_losses.push_back(epoch.at("test_loss"));
+  return test_losses;
+}
+
+}  // namespace
+
+TEST_CASE("MNIST: the VAE on 2 processes matches 1 process, and resumes exactly" *
+          doctest::skip(no_mnist_processes())) {
+  TempDir one, two, first_half;
+  const auto single = train_vae(1, one.path.string(), "--epochs 2");
+  const auto pair = train_vae(2, two.path.string(), "--epochs 2");
+  REQUIRE(single.size() == 2);
+  REQUIRE(pair.size() == 2);
+  const double difference = std::abs(pair[1] - single[1]) / single[1];
+  MESSAGE(fmt::format("test loss after 2 epochs: 1 process {:.4f}, 2 processes {:.4f} ({:.3f}%)",
+                      single[1], pair[1], 100 * difference));
+  CHECK(difference < 0.005);
+
+  // Epoch 1 on 2 processes, then epoch 2 from its checkpoint: the uninterrupted run's losses.
+  train_vae(2, first_half.path.string(), "--epochs 1");
+  const auto resumed = train_vae(2, first_half.path.string(), "--epochs 2 --resume");
+  REQUIRE(resumed.size() == 2);
+  CHECK(resumed[1] == doctest::Approx(pair[1]).epsilon(1e-9));
+}
