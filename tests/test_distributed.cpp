@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 namespace {
 
@@ -189,6 +190,49 @@ TEST_CASE("joining: an unreachable master and ranks that never come are named, i
   });
   CHECK(contains(missing, "ranks 1, 2 did not join"));
   CHECK(std::chrono::duration<double>(Clock::now() - start).count() < 30);
+}
+
+TEST_CASE("joining: a port in use, a rank taken twice and another WORLD_SIZE are named") {
+  using namespace std::chrono_literals;
+  const auto options = distributed::ProcessGroupOptions().world_size(2).timeout(3s);
+  // Ranks as threads of this process: c10d does not mind, and the messages are the same.
+  // Joins; a group that forms is kept for `hold` so that later joiners still find the store.
+  auto join = [](distributed::ProcessGroupOptions options,
+                 std::chrono::milliseconds hold = std::chrono::milliseconds(0)) {
+    return what_of([&] {
+      distributed::ProcessGroup group(options);
+      std::this_thread::sleep_for(hold);
+    });
+  };
+  const int64_t port = fresh_port();
+  std::string rank0, rank1;
+  std::thread first(
+      [&] { rank0 = join(distributed::ProcessGroupOptions(options).master_port(port), 5s); });
+  std::this_thread::sleep_for(300ms);  // rank 0 serves the store by now
+  std::thread second([&] {
+    rank1 = join(distributed::ProcessGroupOptions(options).rank(1).master_port(port), 5s);
+  });
+  std::this_thread::sleep_for(300ms);  // rank 1 has joined by now
+  const std::string twice =
+      join(distributed::ProcessGroupOptions(options).rank(1).master_port(port));
+  CHECK_MESSAGE(contains(twice, "rank 1 joined twice"), twice);
+  const std::string in_use = join(distributed::ProcessGroupOptions(options).master_port(port));
+  CHECK_MESSAGE(
+      contains(in_use, fmt::format("rank 0 could not serve the store on 127.0.0.1:{}", port)),
+      in_use);
+  first.join();
+  second.join();
+  CHECK(rank0 == "(nothing thrown)");  // the first rank 1 and rank 0 make a group
+  CHECK(rank1 == "(nothing thrown)");
+
+  const int64_t other_port = fresh_port();
+  std::thread lonely(
+      [&] { join(distributed::ProcessGroupOptions(options).master_port(other_port)); });
+  std::this_thread::sleep_for(300ms);
+  CHECK(contains(
+      join(distributed::ProcessGroupOptions(options).rank(1).world_size(3).master_port(other_port)),
+      "rank 1 of 3: WORLD_SIZE is 3 here but 2 on rank 0"));
+  lonely.join();  // rank 0 gives up on its partner after the timeout
 }
 
 TEST_CASE("one process: DataParallel steps exactly as plain SVI") {

@@ -180,18 +180,12 @@ struct ProcessGroup::Impl {
           options.rank(), master(), options.rank()));
     if (options.rank() == 0)
       store->set("ppl/world_size", bytes_of(std::to_string(options.world_size())));
-    std::vector<std::string> keys{"ppl/world_size"};
-    for (int64_t r = 0; r < options.world_size(); ++r) keys.push_back(join_key(r));
+    // The world size first, so that a rank started with another one says so at once.
     try {
-      store->wait(keys, options.timeout());
-    } catch (const std::exception& error) {
-      std::vector<int64_t> missing;
-      for (int64_t r = 0; r < options.world_size(); ++r)
-        if (!store->check({join_key(r)})) missing.push_back(r);
-      throw std::runtime_error(fmt::format(
-          "distributed: {}: rank{} {} did not join at {} within {} s{}", self(),
-          missing.size() == 1 ? "" : "s", fmt::join(missing, ", "), master(),
-          seconds(options.timeout()), missing.empty() ? fmt::format(" ({})", error.what()) : ""));
+      store->wait({"ppl/world_size"}, options.timeout());
+    } catch (const std::exception&) {
+      throw std::runtime_error(fmt::format("distributed: {}: rank 0 did not join at {} within {} s",
+                                           self(), master(), seconds(options.timeout())));
     }
     const auto value = store->get("ppl/world_size");
     const std::string world_size(value.begin(), value.end());
@@ -199,6 +193,19 @@ struct ProcessGroup::Impl {
       throw std::runtime_error(
           fmt::format("distributed: {}: WORLD_SIZE is {} here but {} on rank 0", self(),
                       options.world_size(), world_size));
+    std::vector<std::string> keys;
+    for (int64_t r = 0; r < options.world_size(); ++r) keys.push_back(join_key(r));
+    try {
+      store->wait(keys, options.timeout());
+    } catch (const std::exception&) {
+      std::vector<int64_t> missing;
+      for (int64_t r = 0; r < options.world_size(); ++r)
+        if (!store->check({join_key(r)})) missing.push_back(r);
+      throw std::runtime_error(
+          fmt::format("distributed: {}: rank{} {} did not join at {} within {} s", self(),
+                      missing.size() == 1 ? "" : "s", fmt::join(missing, ", "), master(),
+                      seconds(options.timeout())));
+    }
   }
 
   void create_group() {
