@@ -264,6 +264,9 @@ TEST_CASE("one process: DataParallel steps exactly as plain SVI") {
     if (parallel) {
       CHECK(data_parallel->stats().steps == 5);
       CHECK(data_parallel->stats().broadcast_params == 2);
+      store.erase("q_loc");  // created anew at the next step: taken from rank 0 again
+      svi.step(x);
+      CHECK(data_parallel->stats().broadcast_params == 3);
     }
   }
   CHECK(losses[0] == losses[1]);

@@ -42,9 +42,12 @@ class DataParallel::ParamBroadcast : public Messenger {
   [[nodiscard]] explicit ParamBroadcast(DataParallel& owner) : owner_(owner) {}
 
   void process_message(Message& msg) override {
-    if (msg.type != MessageType::param || msg.value.defined() || owner_.synced_.count(msg.name))
-      return;
+    if (msg.type != MessageType::param || msg.value.defined()) return;
     ParamStore& store = param_store();
+    const auto synced = owner_.synced_.find(msg.name);
+    if (synced != owner_.synced_.end() && store.contains(msg.name) &&
+        synced->second.is_same(store.unconstrained(msg.name)))
+      return;
     store.get_param(msg.name, msg.param_init, msg.constraint);  // created as the default would
     const torch::Tensor& value = store.unconstrained(msg.name);
     owner_.agree(Activity::new_param,
@@ -55,7 +58,7 @@ class DataParallel::ParamBroadcast : public Messenger {
     std::vector<torch::Tensor> buffer{value.contiguous()};
     owner_.group_->broadcast(buffer, fmt::format("the initial value of param '{}'", msg.name));
     if (!buffer[0].is_same(value)) value.copy_(buffer[0]);
-    owner_.synced_.insert(msg.name);
+    owner_.synced_[msg.name] = value;
     ++owner_.stats_.broadcast_params;
   }
 

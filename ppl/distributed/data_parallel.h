@@ -10,7 +10,7 @@
 
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace ppl::distributed {
@@ -23,7 +23,8 @@ struct DataParallelOptions {
 
 /// `svi.set_reducer(std::make_shared<DataParallel>(group))`. Then in each SVI step:
 ///  - a parameter seen for the first time (created lazily by `param`, or registered by
-///    `module`) takes rank 0's value before model and guide use it;
+///    `module`; or created anew, or from another param store) takes rank 0's value before model
+///    and guide use it;
 ///  - the ranks check that they saw the same parameters (names, shapes, dtypes and which have a
 ///    gradient), then the gradients are averaged: concatenated in name order into buckets, one
 ///    allreduce (sum) per bucket, divided by the world size;
@@ -75,7 +76,9 @@ class DataParallel : public infer::StepReducer {
 
   std::shared_ptr<ProcessGroup> group_;
   DataParallelOptions options_;
-  std::unordered_set<std::string> synced_;  // parameters already taken from rank 0
+  /// Parameters taken from rank 0, by name: a name whose tensor has changed since (a param
+  /// created anew, another param store) is taken again.
+  std::unordered_map<std::string, torch::Tensor> synced_;
   std::vector<Bucket> buckets_;
   Stats stats_;
 };
