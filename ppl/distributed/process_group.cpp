@@ -314,19 +314,11 @@ void ProcessGroup::allreduce_sum(std::vector<torch::Tensor>& tensors, const std:
   impl_->run("allreduce", what, [&] { return impl_->group->allreduce(tensors); });
 }
 
-void ProcessGroup::allreduce_max(std::vector<torch::Tensor>& tensors, const std::string& what) {
-  c10d::AllreduceOptions max;
-  max.reduceOp = c10d::ReduceOp::MAX;
-  impl_->run("allreduce", what, [&] { return impl_->group->allreduce(tensors, max); });
-}
-
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, const std::string& what,
                              int64_t root) {
   if (root < 0 || root >= world_size())
-    throw std::invalid_argument(
-        fmt::format("distributed: broadcast of {} from rank {}, outside "
-                    "[0, {})",
-                    what, root, world_size()));
+    throw std::invalid_argument(fmt::format(
+        "distributed: broadcast of {} from rank {}, outside [0, {})", what, root, world_size()));
   c10d::BroadcastOptions from;
   from.rootRank = root;
   impl_->run("broadcast", what, [&] { return impl_->group->broadcast(tensors, from); });
@@ -338,10 +330,6 @@ torch::Tensor ProcessGroup::allgather(const torch::Tensor& tensor, const std::st
   for (int64_t r = 0; r < world_size(); ++r) output[0].push_back(torch::empty_like(input[0]));
   impl_->run("allgather", what, [&] { return impl_->group->allgather(output, input); });
   return torch::stack(output[0]);
-}
-
-void ProcessGroup::barrier(const std::string& what) {
-  impl_->run("barrier", what, [&] { return impl_->group->barrier(); });
 }
 
 }  // namespace ppl::distributed

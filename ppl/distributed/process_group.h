@@ -73,14 +73,10 @@ class ProcessGroup {
 
   /// Sums each tensor across ranks, in place. `what` names the data in errors ("gradients").
   void allreduce_sum(std::vector<torch::Tensor>& tensors, const std::string& what);
-  /// The elementwise maximum across ranks, in place.
-  void allreduce_max(std::vector<torch::Tensor>& tensors, const std::string& what);
   /// Overwrites each tensor with `root`'s.
   void broadcast(std::vector<torch::Tensor>& tensors, const std::string& what, int64_t root = 0);
   /// Every rank's `tensor` (same shape on all), stacked in rank order: (world_size, ...).
   torch::Tensor allgather(const torch::Tensor& tensor, const std::string& what);
-  /// Returns when every rank has called it.
-  void barrier(const std::string& what);
 
  private:
   struct Impl;
