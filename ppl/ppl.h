@@ -1,5 +1,5 @@
 #pragma once
-// Umbrella header: the whole public API of ppl.
+// Umbrella header: the whole public API of ppl::ppl (ppl/distributed.h adds ppl::distributed).
 
 #include "ppl/core/generator.h"
 #include "ppl/core/message.h"
@@ -8,9 +8,6 @@
 #include "ppl/core/primitives.h"
 #include "ppl/core/threads.h"
 #include "ppl/core/trace.h"
-#include "ppl/distributed/data_parallel.h"
-#include "ppl/distributed/process_group.h"
-#include "ppl/distributed/sampler.h"
 #include "ppl/distributions/bernoulli.h"
 #include "ppl/distributions/beta.h"
 #include "ppl/distributions/binomial.h"

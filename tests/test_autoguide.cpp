@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+namespace test_autoguide {
+
 namespace dist = ppl::dist;
 namespace infer = ppl::infer;
 namespace handlers = ppl::handlers;
@@ -408,3 +410,5 @@ TEST_CASE("a Laplace approximation away from a maximum is an error naming the gu
                  "AutoLaplaceApproximation: the Hessian of the negative log joint at loc is not "
                  "positive definite"));
 }
+
+}  // namespace test_autoguide

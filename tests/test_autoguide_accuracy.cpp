@@ -9,6 +9,8 @@
 
 #include <cmath>
 
+namespace test_autoguide_accuracy {
+
 namespace dist = ppl::dist;
 namespace infer = ppl::infer;
 namespace handlers = ppl::handlers;
@@ -294,3 +296,5 @@ TEST_CASE("the AutoNormal ELBO over a subsampled plate is unbiased for the full 
   // Without the slicing (every minibatch using rows 0 and 1) the estimate moves well off.
   CHECK(tolerance < 5.0);
 }
+
+}  // namespace test_autoguide_accuracy

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <random>
 
+namespace test_checkpoint {
+
 using ppl::examples::Checkpoint;
 using ppl::examples::load_checkpoint;
 using ppl::examples::restore_checkpoint;
@@ -279,3 +281,5 @@ TEST_CASE(
   at::Generator cpu_generator = at::detail::getDefaultCPUGenerator();
   cpu_generator.set_state(generator);
 }
+
+}  // namespace test_checkpoint

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+namespace test_coin_fairness {
+
 namespace dist = ppl::dist;
 
 namespace {
@@ -48,3 +50,5 @@ TEST_CASE("SVI with a Beta guide recovers the coin's exact posterior Beta(16, 14
   CHECK(std::abs(mean - exact_mean) <= 0.02 * exact_mean);
   CHECK(std::abs(sd - exact_sd) <= 0.10 * exact_sd);
 }
+
+}  // namespace test_coin_fairness

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+namespace test_constraints {
+
 namespace constraints = ppl::constraints;
 using ppl::transforms::biject_to;
 
@@ -180,3 +182,5 @@ TEST_CASE("biject_to rejects constraints without a bijection") {
           biject_to(constraints::integer_interval(0, 3));
         }).find("integer_interval(0, 3)") != std::string::npos);
 }
+
+}  // namespace test_constraints

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+namespace test_continuous_distributions {
+
 namespace dist = ppl::dist;
 
 using ppl::testing::contains;
@@ -612,3 +614,5 @@ TEST_CASE("Normal's log_prob has second derivatives: a Hessian through it is exa
     CHECK(mixed.allclose(2 * copies * (value - loc).detach() / scale.detach().pow(3)));
   }
 }
+
+}  // namespace test_continuous_distributions

@@ -8,6 +8,8 @@
 
 #include <cmath>
 
+namespace test_custom_distribution {
+
 // --- the example, as in docs/distributions.md ---------------------------------------------
 namespace my {
 
@@ -105,3 +107,5 @@ TEST_CASE("a user-defined distribution works at sample sites and in TraceMeanFie
   MESSAGE("guide s after 300 steps: " << store.get("s").item<double>());
   CHECK(store.get("s").item<double>() > 1.3);
 }
+
+}  // namespace test_custom_distribution

@@ -16,6 +16,8 @@
 #include <fstream>
 #include <sstream>
 
+namespace test_cvae {
+
 namespace fs = std::filesystem;
 using ppl::models::CVAE;
 using ppl::models::CVAEOptions;
@@ -259,3 +261,5 @@ TEST_CASE("cvae_mnist training writes its outputs and resumes exactly") {
                        std::runtime_error);
   fs::remove_all(data_dir);
 }
+
+}  // namespace test_cvae

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+namespace test_discrete {
+
 using ppl::handlers::config_enumerate;
 using ppl::infer::infer_discrete;
 using ppl::infer::InferDiscreteOptions;
@@ -139,3 +141,5 @@ TEST_CASE("infer_discrete returns what the model returns and rejects other tempe
                                }),
                                "temperature must be 0 (MAP) or 1 (posterior draw), got 2"));
 }
+
+}  // namespace test_discrete

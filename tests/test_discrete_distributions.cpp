@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+namespace test_discrete_distributions {
+
 namespace dist = ppl::dist;
 
 using ppl::testing::contains;
@@ -751,3 +753,5 @@ TEST_CASE("shapes after expand, to_event and sample(sample_shape)") {
     CHECK_THROWS_AS(d->expand({4}), std::invalid_argument);
   }
 }
+
+}  // namespace test_discrete_distributions

@@ -6,6 +6,7 @@
 
 #include "tests/support.h"
 
+#include <ppl/distributed.h>
 #include <ppl/ppl.h>
 
 #include <fmt/format.h>
@@ -18,6 +19,8 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+
+namespace test_distributed {
 
 namespace {
 
@@ -273,31 +276,6 @@ TEST_CASE("one process: DataParallel steps exactly as plain SVI") {
   CHECK(torch::equal(q_loc[0], q_loc[1]));
 }
 
-TEST_CASE("DistributedSampler splits each global batch of one permutation") {
-  const distributed::DistributedSampler whole(10, 4, 0, 1, true, 7);
-  CHECK(whole.num_batches() == 3);
-  for (int64_t world_size : {2, 3}) {
-    std::vector<distributed::DistributedSampler> ranks;
-    for (int64_t r = 0; r < world_size; ++r) ranks.emplace_back(10, 4, r, world_size, true, 7);
-    for (int64_t epoch : {0, 5}) {
-      distributed::DistributedSampler reference = whole;
-      reference.start_epoch(epoch);
-      for (auto& sampler : ranks) sampler.start_epoch(epoch);
-      for (int64_t i = 0; i < whole.num_batches(); ++i) {
-        std::vector<torch::Tensor> parts;
-        for (const auto& sampler : ranks) parts.push_back(sampler.indices(i));
-        CHECK(torch::equal(torch::cat(parts), reference.global_indices(i)));
-        CHECK(torch::equal(reference.indices(i), reference.global_indices(i)));
-        CHECK(parts.front().size(0) - parts.back().size(0) <= 1);
-      }
-    }
-  }
-  distributed::DistributedSampler other_epoch = whole;
-  other_epoch.start_epoch(1);
-  CHECK_FALSE(torch::equal(other_epoch.global_indices(0), whole.global_indices(0)));
-  CHECK(contains(what_of([] { distributed::DistributedSampler(10, 4, 2, 2); }), "rank 2"));
-}
-
 TEST_CASE("2 processes give 1 process's parameters; a lazy param is rank 0's everywhere" *
           doctest::skip(no_processes())) {
   TempDir one, two;
@@ -424,3 +402,5 @@ TEST_CASE("MNIST: the VAE on 2 processes matches 1 process, and resumes exactly"
   REQUIRE(resumed.size() == 2);
   CHECK(resumed[1] == doctest::Approx(pair[1]).epsilon(1e-9));
 }
+
+}  // namespace test_distributed

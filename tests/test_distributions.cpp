@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 
+namespace test_distributions {
+
 namespace dist = ppl::dist;
 
 using ppl::testing::contains;
@@ -497,3 +499,5 @@ TEST_CASE("cdf and icdf of Normal and Uniform invert each other") {
   check_close(uniform.cdf(f64({0.5, 2})), f64({0.25, 0.75}));
   check_close(uniform.icdf(f64({0.25, 0.75})), f64({0.5, 2}));
 }
+
+}  // namespace test_distributions

@@ -3,6 +3,8 @@
 #include <ppl/infer/trace_elbo.h>
 #include <ppl/ppl.h>
 
+namespace test_elbo {
+
 using ppl::dist::Normal;
 namespace c = ppl::constraints;
 
@@ -242,3 +244,5 @@ TEST_CASE("a subsampled ELBO is an unbiased estimate of the full-data ELBO") {
                                    << -full_elbo);
   CHECK(std::abs(mean + full_elbo) < 4 * standard_error);
 }
+
+}  // namespace test_elbo

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+namespace test_enum {
+
 using ppl::handlers::config_enumerate;
 using ppl::handlers::enumerate_dim_of;
 using ppl::handlers::EnumMessenger;
@@ -86,3 +88,5 @@ TEST_CASE("enumerate_sequentially runs once per combination of values") {
   const std::vector<std::pair<int64_t, int64_t>> expected{{0, -1}, {1, 0}, {1, 1}, {1, 2}};
   CHECK(runs == expected);
 }
+
+}  // namespace test_enum

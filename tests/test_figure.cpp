@@ -19,6 +19,8 @@
 #include "examples/common/figure.h"
 #include "examples/common/png.h"
 
+namespace test_figure {
+
 namespace fs = std::filesystem;
 using namespace ppl::examples;
 
@@ -367,3 +369,5 @@ TEST_CASE("bad figures throw std::invalid_argument naming what was expected and 
   CHECK(!invalid_argument_of([&] { save_scatter_figure(out, "s", scatter); }).empty());
   CHECK(entry_count(dir.path) == 0);  // nothing written for bad input
 }
+
+}  // namespace test_figure

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <set>
 
+namespace test_file_io {
+
 namespace fs = std::filesystem;
 using ppl::AtomicFile;
 using ppl::read_file;
@@ -229,3 +231,5 @@ TEST_CASE("a write killed midway leaves the previous file intact, and its tempor
   CHECK(read_file(path) == larger);
   CHECK(fs::exists(temporary));
 }
+
+}  // namespace test_file_io

@@ -5,6 +5,8 @@
 
 #include "models/gaussian_mixture.h"
 
+namespace test_gaussian_mixture {
+
 TEST_CASE("the mixture tutorial's MAP fit finds Pyro's solution") {
   ppl::set_num_threads(1);
   ppl::ParamStore store;
@@ -25,3 +27,5 @@ TEST_CASE("the mixture tutorial's MAP fit finds Pyro's solution") {
   CHECK(within_one_percent(locs[1], 10.98446));
   CHECK(within_one_percent(fit.scale, 0.65145));
 }
+
+}  // namespace test_gaussian_mixture

@@ -4,6 +4,8 @@
 
 #include "tests/chain_model.h"
 
+namespace test_handlers {
+
 using ppl::dist::Normal;
 using ppl::testing::chain_model;
 using ppl::testing::names;
@@ -301,3 +303,5 @@ TEST_CASE("lift turns params into latent sample sites drawn from their priors") 
   CHECK(lifted_module.at("net$$$bias").type == ppl::MessageType::param);
   CHECK_THROWS_AS(h::LiftMessenger(ppl::dist::DistributionPtr()), std::invalid_argument);
 }
+
+}  // namespace test_handlers

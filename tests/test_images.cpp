@@ -10,6 +10,8 @@
 #include "examples/common/image_grid.h"
 #include "examples/common/png.h"
 
+namespace test_images {
+
 namespace fs = std::filesystem;
 using namespace ppl::examples;
 
@@ -143,3 +145,5 @@ TEST_CASE("save_image_grid writes a gray PNG of the grid") {
   CHECK(image.channels == 1);
   CHECK_THROWS_AS(save_image_grid(path, torch::rand({10, 783}), 5), std::invalid_argument);
 }
+
+}  // namespace test_images

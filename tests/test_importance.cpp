@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
+namespace test_importance {
+
 using ppl::dist::Normal;
 using ppl::infer::Importance;
 using ppl::infer::IWAEOptions;
@@ -326,3 +328,5 @@ TEST_CASE("iwae rejects bad options and batch dims outside every plate") {
       std::runtime_error);
   CHECK(ppl::handler_stack().empty());
 }
+
+}  // namespace test_importance

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 
+namespace test_kl {
+
 using namespace ppl::dist;
 
 namespace {
@@ -250,3 +252,5 @@ TEST_CASE("a user registers the KL of their own pair of types") {
   CHECK(kl_value(exotic, normal) == 0.25);
   CHECK_FALSE(has_kl(normal, exotic));  // the reverse pair is not registered
 }
+
+}  // namespace test_kl

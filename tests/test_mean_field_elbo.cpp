@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+namespace test_mean_field_elbo {
+
 using ppl::dist::Normal;
 namespace c = ppl::constraints;
 
@@ -202,3 +204,5 @@ TEST_CASE("differentiable_loss needs a reparameterizable guide; loss takes any g
   const double kl = 0.6 * std::log(0.6 / 0.3) + 0.4 * std::log(0.4 / 0.7);
   CHECK(elbo.loss(model, guide) == doctest::Approx(kl).epsilon(1e-12));
 }
+
+}  // namespace test_mean_field_elbo

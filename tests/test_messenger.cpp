@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+namespace test_messenger {
+
 namespace {
 
 /// Logs each hook call as "process <tag>" / "post <tag>"; optionally stops messages.
@@ -127,3 +129,5 @@ TEST_CASE("two threads tracing different models see only their own sites") {
   for (const auto& name : names_a) CHECK(name[0] == 'a');
   for (const auto& name : names_b) CHECK(name[0] == 'b');
 }
+
+}  // namespace test_messenger

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+namespace test_mnist_data {
+
 namespace fs = std::filesystem;
 using ppl::examples::IdxExpect;
 using ppl::examples::MnistBatches;
@@ -449,3 +451,5 @@ TEST_CASE("fuzz: mutated IDX files, raw and gzipped, read or fail with a clean e
     ppl::testing::check_clean_failure(path, [&] { read_idx_labels(path, IdxExpect{9}); });
   }
 }
+
+}  // namespace test_mnist_data

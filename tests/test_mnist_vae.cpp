@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <sstream>
 
+namespace test_mnist_vae {
+
 namespace {
 const char* mnist_dir() {
   return std::getenv("PPL_MNIST_DIR");
@@ -31,3 +33,5 @@ TEST_CASE("one epoch on MNIST reaches Pyro's test loss" * doctest::skip(mnist_di
   CHECK(*history[0].test_loss <= 157.0);  // Pyro 1.8.6 on this machine: 155.9
   std::filesystem::remove_all(options.out_dir);
 }
+
+}  // namespace test_mnist_vae

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+namespace test_model {
+
 namespace {
 
 constexpr int64_t N = 3;
@@ -66,3 +68,5 @@ TEST_CASE("model and guide: trace, replay, condition, log_prob_sum by hand") {
   }
   CHECK(cond_trace.log_prob_sum().item<double>() == doctest::Approx(cond_expected).epsilon(1e-12));
 }
+
+}  // namespace test_model

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+namespace test_multivariate_distributions {
+
 namespace dist = ppl::dist;
 
 using dist::LKJCholesky;
@@ -792,3 +794,5 @@ TEST_CASE("MixtureSameFamily shapes after expand and sample, and validation nami
                  }),
                  "component_distribution Normal must have a batch dim"));
 }
+
+}  // namespace test_multivariate_distributions

@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_optim {
+
 using ppl::testing::contains;
 using ppl::testing::TempDir;
 using ppl::testing::what_of;
@@ -577,3 +579,5 @@ TEST_CASE("state follows the parameter's dtype and device") {
   d.load(path);
   CHECK(d.get_state().at("x").tensors.at("exp_avg").device().is_cpu());
 }
+
+}  // namespace test_optim

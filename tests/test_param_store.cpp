@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+namespace test_param_store {
+
 namespace c = ppl::constraints;
 
 namespace {
@@ -171,3 +173,5 @@ TEST_CASE("a param whose initial value is outside its support fails at once, nam
   CHECK(ppl::param("w_scale", torch::tensor(0.5), c::positive).item<double>() ==
         doctest::Approx(0.5));
 }
+
+}  // namespace test_param_store

@@ -4,6 +4,8 @@
 
 #include <array>
 
+namespace test_particles {
+
 using ppl::dist::Normal;
 using ppl::infer::ELBOOptions;
 namespace h = ppl::handlers;
@@ -282,3 +284,5 @@ TEST_CASE("vectorized particles: clear errors for a missing or exceeded max_plat
   CHECK(ppl::handler_stack().empty());
   CHECK_NOTHROW(elbo.loss(latent_in_plate, latent_in_plate));
 }
+
+}  // namespace test_particles

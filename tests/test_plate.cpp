@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+namespace test_plate {
+
 using ppl::dist::Normal;
 
 namespace {
@@ -153,3 +155,5 @@ TEST_CASE("replaying a trace gives the model the guide's subsample") {
   auto model_indices = ppl::handlers::replay(with_plate, guide_trace)();
   CHECK(torch::equal(model_indices, guide_indices));
 }
+
+}  // namespace test_plate

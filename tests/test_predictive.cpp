@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+namespace test_predictive {
+
 using ppl::dist::Normal;
 using ppl::infer::Predictive;
 using ppl::infer::PredictiveOptions;
@@ -330,3 +332,5 @@ TEST_CASE("Predictive rejects bad counts, unknown sites and shapes that change")
       std::runtime_error);
   CHECK(ppl::handler_stack().empty());
 }
+
+}  // namespace test_predictive

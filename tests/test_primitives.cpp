@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+namespace test_primitives {
+
 namespace {
 
 ppl::dist::Normal standard_normal() {
@@ -70,3 +72,5 @@ TEST_CASE("module registers parameters under name$$$path and shares their storag
   }
   CHECK(linear->bias.sum().item<double>() == doctest::Approx(8.0));
 }
+
+}  // namespace test_primitives

@@ -12,6 +12,8 @@
 #include <map>
 #include <thread>
 
+namespace test_svi {
+
 using ppl::dist::Normal;
 
 namespace {
@@ -250,14 +252,14 @@ struct NormalMean {
   int64_t calls = 0;
   void model(const torch::Tensor& x) {
     ++calls;
-    ::model(x);
+    test_svi::model(x);
   }
-  void guide(const torch::Tensor& x) { ::guide(x); }
+  void guide(const torch::Tensor& x) { test_svi::guide(x); }
 };
 
 struct NormalMeanModuleImpl : torch::nn::Module {
-  void model(const torch::Tensor& x) { ::model(x); }
-  void guide(const torch::Tensor& x) { ::guide(x); }
+  void model(const torch::Tensor& x) { test_svi::model(x); }
+  void guide(const torch::Tensor& x) { test_svi::guide(x); }
 };
 TORCH_MODULE(NormalMeanModule);
 
@@ -309,3 +311,5 @@ TEST_CASE("ELBO methods take the model's arguments, temporaries too") {
   CHECK(std::isfinite(elbo.loss_and_grads(model, guide, ramp())));
   CHECK(store.unconstrained("loc").grad().defined());
 }
+
+}  // namespace test_svi

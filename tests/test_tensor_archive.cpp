@@ -16,6 +16,8 @@
 #include <limits>
 #include <random>
 
+namespace test_tensor_archive {
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ppl::TensorArchive;
@@ -421,3 +423,5 @@ TEST_CASE("fuzz: mutated archives load, or fail with a std::runtime_error naming
     }
   }
 }
+
+}  // namespace test_tensor_archive

@@ -6,6 +6,8 @@
 #include "tests/chain_model.h"
 #include "tests/support.h"
 
+namespace test_trace {
+
 using ppl::dist::Normal;
 using ppl::testing::chain_model;
 using ppl::testing::contains;
@@ -163,3 +165,5 @@ TEST_CASE("an error already placed in a program passes enclosing traces unchange
   CHECK_MESSAGE(contains(message, "inner failed before its first site: sample site 'x'"), message);
   CHECK_MESSAGE(!contains(message, "outer failed"), message);
 }
+
+}  // namespace test_trace

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+namespace test_traceenum_elbo {
+
 using ppl::handlers::config_enumerate;
 using ppl::infer::ELBOOptions;
 using ppl::infer::TraceEnum_ELBO;
@@ -172,3 +174,5 @@ TEST_CASE("TraceEnum_ELBO names the sites it cannot handle") {
                                  "\"parallel\" or \"sequential\", got \"flat\""));
   }
 }
+
+}  // namespace test_traceenum_elbo

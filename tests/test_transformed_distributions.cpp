@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+namespace test_transformed_distributions {
+
 namespace constraints = ppl::constraints;
 namespace dist = ppl::dist;
 namespace transforms = ppl::transforms;
@@ -493,3 +495,5 @@ TEST_CASE("numbers and float32 tensors as arguments") {
             .all()
             .item<bool>());
 }
+
+}  // namespace test_transformed_distributions

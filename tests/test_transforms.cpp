@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+namespace test_transforms {
+
 namespace constraints = ppl::constraints;
 namespace transforms = ppl::transforms;
 using ppl::testing::contains;
@@ -401,3 +403,5 @@ TEST_CASE("a user-registered constraint type gets its transforms, also under ind
   check_close(transforms::transform_to(above_two)->forward(x), 2 + at::softplus(x));
   check_close(transforms::biject_to(above_two)->forward(x), y);
 }
+
+}  // namespace test_transforms

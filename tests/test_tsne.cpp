@@ -13,6 +13,8 @@
 
 #include "examples/common/tsne.h"
 
+namespace test_tsne {
+
 using namespace ppl::examples;
 using namespace ppl::examples::tsne_detail;
 
@@ -291,3 +293,5 @@ TEST_CASE("knn_accuracy on points on a line: majority vote, ties to the nearest 
   CHECK(knn_accuracy(points, labels, 3) == doctest::Approx(2.0 / 6));
   CHECK(knn_accuracy(points.to(torch::kFloat), labels, 3) == doctest::Approx(2.0 / 6));
 }
+
+}  // namespace test_tsne

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+namespace test_vae {
+
 namespace fs = std::filesystem;
 using ppl::models::VAE;
 using ppl::models::VAEOptions;
@@ -178,3 +180,5 @@ TEST_CASE("vae_mnist evaluates the importance-weighted bound of a checkpoint wit
                        std::invalid_argument);
   fs::remove_all(data_dir);
 }
+
+}  // namespace test_vae

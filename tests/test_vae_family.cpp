@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+namespace test_vae_family {
+
 using ppl::models::Likelihood;
 using ppl::models::VAE;
 using ppl::models::VAEOptions;
@@ -261,3 +263,5 @@ TEST_CASE("on the command line, flags override the preset wherever they stand") 
   CHECK_THROWS_AS(parse("--binarize sometimes"), CLI::ValidationError);
   CHECK_THROWS_AS(parse("--particles 0"), CLI::ValidationError);
 }
+
+}  // namespace test_vae_family

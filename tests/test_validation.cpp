@@ -4,6 +4,8 @@
 
 #include "tests/support.h"
 
+namespace test_validation {
+
 using ppl::dist::Normal;
 using ppl::testing::ValidationScope;
 
@@ -164,3 +166,5 @@ TEST_CASE("with validation off, model/guide mismatches and shapes are not checke
   }
   CHECK(ppl::is_validation_enabled());
 }
+
+}  // namespace test_validation

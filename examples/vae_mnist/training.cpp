@@ -8,6 +8,7 @@
 #include "examples/common/png.h"
 #include "examples/common/progress.h"
 #include "examples/common/tsne.h"
+#include "examples/vae_mnist/processes.h"
 #include "models/vae.h"
 
 #include <ppl/ppl.h>
@@ -129,30 +130,26 @@ void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64
 /// chunks when K alone exceeds it.
 double test_log_likelihood(models::VAE& vae, const MnistSplit& test, int64_t num_samples,
                            const TrainingOptions& o, const torch::Device& device,
-                           distributed::ProcessGroup* group) {
+                           const Processes& processes) {
   constexpr int64_t kRowsPerPass = 16384;
-  const int64_t ranks = group ? group->world_size() : 1;
+  const int64_t ranks = processes.world_size();
   const int64_t images = std::clamp<int64_t>(kRowsPerPass / num_samples, ranks, o.batch_size);
   const int64_t chunk = std::clamp<int64_t>(kRowsPerPass / images, 1, num_samples);
-  const MnistBatches batches(test, images, /*shuffle=*/false, device, o.seed,
-                             group ? group->rank() : 0, ranks);
+  const MnistBatches batches(test, images, /*shuffle=*/false, device, o.seed, processes.rank(),
+                             ranks);
   auto model = [&](const torch::Tensor& x) { vae->model(x); };
   auto guide = [&](const torch::Tensor& x) { vae->guide(x); };
   const auto options =
       infer::IWAEOptions().num_samples(num_samples).max_plate_nesting(1).chunk_size(chunk);
   ProgressBar progress(fmt::format("[iwae K={}]", num_samples), batches.num_batches(),
-                       o.progress && !(group && group->rank() > 0));
+                       o.progress && processes.rank() == 0);
   double total = 0;
   for (int64_t i = 0; i < batches.num_batches(); ++i) {
     total += infer::iwae_bound(model, guide, options, batches.batch(i)).sum().item<double>();
     progress.update(i + 1);
   }
-  if (group) {  // each rank summed its part of every batch
-    std::vector<torch::Tensor> sum{torch::tensor({total}, torch::kFloat64)};
-    group->allreduce_sum(sum, "the test log-likelihood");
-    total = sum[0].item<double>();
-  }
-  return total / static_cast<double>(batches.size());
+  // each rank summed its part of every batch
+  return processes.sum(total, "the test log-likelihood") / static_cast<double>(batches.size());
 }
 
 /// Figure 5 of the tutorial: the latent means of the test images embedded in 2-D by t-SNE,
@@ -203,15 +200,6 @@ Json write_tsne(models::VAE& vae, const MnistSplit& test, const TrainingOptions&
               {"knn10_accuracy_latent", accuracy_latent}};
 }
 
-/// Adds the CPU generator states of ranks 1.. to a checkpoint rank 0 writes (every rank calls
-/// this), so that a run resumed on as many processes continues each rank's random stream.
-void add_rank_generators(Checkpoint& checkpoint, distributed::ProcessGroup& group) {
-  const auto states = group.allgather(at::detail::getDefaultCPUGenerator().get_state(),
-                                      "the random generator states for the checkpoint");
-  for (int64_t r = 1; r < group.world_size(); ++r)
-    checkpoint.state.tensors[fmt::format("rng/rank{}/cpu", r)] = states[r];
-}
-
 /// After a resume (which gave every rank rank 0's generator state): rank `rank`'s own state from
 /// the checkpoint, or, when the run that wrote it had fewer ranks, a seed of its own.
 void restore_rank_generator(const std::string& path, int64_t rank, const TrainingOptions& o,
@@ -258,16 +246,9 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
   // Started by a launcher (scripts/launch, torchrun), this process is one rank of a
   // data-parallel run: it trains on its part of every global batch of batch_size examples.
   // Rank 0 alone prints and writes files.
-  std::shared_ptr<distributed::ProcessGroup> group;
-  if (distributed::launched_with_environment()) {
-    auto options = distributed::options_from_environment();
-    // One GPU per process: the LOCAL_RANK-th of its machine.
-    if (device.is_cuda() && !device.has_index())
-      device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(options.local_rank()));
-    group = std::make_shared<distributed::ProcessGroup>(options.device(device));
-  }
-  const int64_t rank = group ? group->rank() : 0;
-  const int64_t world_size = group ? group->world_size() : 1;
+  Processes processes(device);
+  const int64_t rank = processes.rank();
+  const int64_t world_size = processes.world_size();
   if (o.batch_size < world_size)
     throw std::invalid_argument(fmt::format(
         "batch size {} is smaller than the number of processes {}", o.batch_size, world_size));
@@ -318,11 +299,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
   }
   infer::SVI svi(vae, &models::VAEImpl::model, &models::VAEImpl::guide,
                  optim::Adam(optim::AdamOptions(o.lr)), elbo);
-  std::shared_ptr<distributed::DataParallel> data_parallel;
-  if (group) {
-    data_parallel = std::make_shared<distributed::DataParallel>(group);
-    svi.set_reducer(data_parallel);
-  }
+  svi.set_reducer(processes.step_reducer());
   // A rank's loss sums over its part of the global batch. Weighted by the number of ranks, the
   // average that DataParallel takes of losses and gradients is the global batch's sum, as one
   // process computes it.
@@ -348,8 +325,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
     metrics.epoch = epoch;
     const auto start = Clock::now();
     train_batches.start_epoch(epoch);
-    const auto reduced_before =
-        data_parallel ? data_parallel->stats() : distributed::DataParallel::Stats();
+    const auto [averaging_seconds_before, averaged_steps_before] = processes.averaging_time();
     ProgressBar progress(fmt::format("[epoch {:03d}]", epoch), train_batches.num_batches(),
                          progress_bars);
     double epoch_loss = 0;
@@ -368,12 +344,12 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
     metrics.train_seconds = seconds_since(start);
     fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}{}\n", epoch, metrics.train_loss,
                without_gaussian_constant(metrics.train_loss, o));
-    if (data_parallel) {
-      const auto& reduced = data_parallel->stats();
-      const auto steps = static_cast<double>(reduced.steps - reduced_before.steps);
+    if (world_size > 1) {
+      const auto [averaging_seconds, averaged_steps] = processes.averaging_time();
       fmt::print(log, "[epoch {:03d}]  {} processes: gradient allreduce {:.3f} ms per step\n",
                  epoch, world_size,
-                 1000 * (reduced.reduce_seconds - reduced_before.reduce_seconds) / steps);
+                 1000 * (averaging_seconds - averaging_seconds_before) /
+                     static_cast<double>(averaged_steps - averaged_steps_before));
     }
 
     if (is_test_epoch(epoch, o)) {
@@ -391,7 +367,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
       if (rank == 0) write_image_grids(vae, test_batches.batch(0), epoch, o.out_dir);
       if (o.test_iwae > 0) {
         metrics.test_log_likelihood =
-            test_log_likelihood(vae, test, o.test_iwae, o, device, group.get());
+            test_log_likelihood(vae, test, o.test_iwae, o, device, processes);
         fmt::print(log, "[epoch {:03d}]  average test log p(x) estimate (K={}): {:.4f}\n", epoch,
                    o.test_iwae, *metrics.test_log_likelihood);
       }
@@ -401,7 +377,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
     history.push_back(metrics);
 
     Checkpoint checkpoint{epoch, model_json(o), to_json(history), {}};
-    if (group) add_rank_generators(checkpoint, *group);
+    processes.add_rank_generators(checkpoint);
     if (rank > 0) continue;
     write_metrics(o, history);
     const std::string hint = write_epoch_figures(o.out_dir, history);
@@ -417,7 +393,7 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
     metrics.epoch = history.empty() ? 0 : history.back().epoch;
     metrics.num_samples = k;
     const auto start = Clock::now();
-    metrics.log_likelihood = test_log_likelihood(vae, load_test(), k, o, device, group.get());
+    metrics.log_likelihood = test_log_likelihood(vae, load_test(), k, o, device, processes);
     metrics.seconds = seconds_since(start);
     fmt::print(log, "[iwae K={}]  average test log p(x) estimate: {:.4f} ({:.1f} s)\n", k,
                metrics.log_likelihood, metrics.seconds);

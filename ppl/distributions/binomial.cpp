@@ -1,23 +1,13 @@
 #include "ppl/distributions/binomial.h"
 
 #include "ppl/distributions/finfo.h"
+#include "ppl/distributions/math.h"
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 
 namespace ppl::dist {
-
-namespace {
-
-/// log(1 + exp(x)) without overflow and without the linear threshold of at::softplus; its
-/// gradient at 0 is 1/2.
-torch::Tensor log1p_exp(const torch::Tensor& x) {
-  const auto positive_part = (x.clamp_min(0) + x - x.clamp_max(0)) / 2;
-  return positive_part + (-x.abs()).exp().log1p();
-}
-
-}  // namespace
 
 torch::Tensor Binomial::broadcast(const TensorOrNumber& total_count,
                                   const TensorOrNumber& parameter, const char* parameter_name) {

@@ -12,16 +12,20 @@ namespace ppl::dist {
 namespace {
 
 Shape batch_of(const torch::Tensor& probs_or_logits, const char* argument) {
-  if (probs_or_logits.dim() < 1) {
-    throw std::invalid_argument(fmt::format(
-        "Categorical: argument '{}' must have at least one dim (the categories), found shape ()",
-        argument));
-  }
+  check_has_categories("Categorical", probs_or_logits, argument);
   const auto sizes = probs_or_logits.sizes();
   return Shape(sizes.begin(), sizes.end() - 1);
 }
 
 }  // namespace
+
+void check_has_categories(const char* distribution, const torch::Tensor& probs_or_logits,
+                          const char* argument) {
+  if (probs_or_logits.dim() >= 1) return;
+  throw std::invalid_argument(
+      fmt::format("{}: argument '{}' must have at least one dim (the categories), found shape ()",
+                  distribution, argument));
+}
 
 Categorical::Categorical(torch::Tensor probs, torch::Tensor logits,
                          std::optional<bool> validate_args)

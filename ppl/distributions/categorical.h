@@ -5,6 +5,11 @@
 
 namespace ppl::dist {
 
+/// std::invalid_argument, naming `distribution` and `argument`, unless `probs_or_logits` has a
+/// last dim (the categories).
+void check_has_categories(const char* distribution, const torch::Tensor& probs_or_logits,
+                          const char* argument);
+
 /// Categorical over the last dim of `probs` (K categories): batch_shape = probs.shape[:-1], event
 /// shape (); values are int64 indices. Probabilities are normalized to sum to 1.
 class Categorical : public DistributionBase<Categorical> {

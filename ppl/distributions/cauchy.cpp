@@ -1,15 +1,11 @@
 #include "ppl/distributions/cauchy.h"
 
-#include <c10/util/MathConstants.h>
+#include "ppl/distributions/math.h"
 
 #include <cmath>
 #include <limits>
 
 namespace ppl::dist {
-
-namespace {
-constexpr double kPi = c10::pi<double>;
-}  // namespace
 
 Cauchy::Cauchy(TensorOrNumber loc, TensorOrNumber scale, std::optional<bool> validate_args)
     : DistributionBase(validate_args) {

@@ -1,16 +1,11 @@
 #include "ppl/distributions/gumbel.h"
 
 #include "ppl/distributions/finfo.h"
+#include "ppl/distributions/math.h"
 
 #include <c10/util/MathConstants.h>
 
 namespace ppl::dist {
-
-namespace {
-
-constexpr double kEulerGamma = 0.57721566490153286060651209008240243;
-
-}  // namespace
 
 Gumbel::Gumbel(TensorOrNumber loc, TensorOrNumber scale, std::optional<bool> validate_args)
     : DistributionBase(validate_args) {

@@ -1,5 +1,7 @@
 #include "ppl/distributions/half_normal.h"
 
+#include "ppl/distributions/math.h"
+
 #include <c10/util/MathConstants.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@ namespace ppl::dist {
 namespace {
 
 const double kLog2 = std::log(2.0);
-const double kHalfLog2Pi = 0.5 * std::log(2 * c10::pi<double>);
 
 }  // namespace
 

@@ -1,8 +1,8 @@
 #include "ppl/distributions/lowrank_multivariate_normal.h"
 
+#include "ppl/distributions/math.h"
 #include "ppl/distributions/multivariate_normal.h"
 
-#include <c10/util/MathConstants.h>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -11,12 +11,6 @@
 namespace ppl::dist {
 
 namespace {
-
-const double kLog2Pi = std::log(2 * c10::pi<double>);
-
-const constraints::ConstraintPtr real_matrix = constraints::independent(constraints::real, 2);
-const constraints::ConstraintPtr positive_vector =
-    constraints::independent(constraints::positive, 1);
 
 /// `matrix` with 1 added to its diagonal (I + matrix).
 torch::Tensor add_identity(torch::Tensor matrix) {
@@ -75,6 +69,9 @@ LowRankMultivariateNormal::LowRankMultivariateNormal(torch::Tensor loc, torch::T
 }
 
 std::vector<Arg> LowRankMultivariateNormal::args() {
+  // Made at first use: the constraints they build on are globals of another file.
+  static const auto real_matrix = constraints::independent(constraints::real, 2);
+  static const auto positive_vector = constraints::independent(constraints::positive, 1);
   return {{"loc", &loc_, constraints::real_vector, 1},
           {"cov_factor", &cov_factor_, real_matrix, 2},
           {"cov_diag", &cov_diag_, positive_vector, 1}};

@@ -1,6 +1,7 @@
 #include "ppl/distributions/multivariate_normal.h"
 
-#include <c10/util/MathConstants.h>
+#include "ppl/distributions/math.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -10,8 +11,6 @@
 namespace ppl::dist {
 
 namespace {
-
-const double kLog2Pi = std::log(2 * c10::pi<double>);
 
 Shape concat(Shape shape, std::initializer_list<int64_t> tail) {
   shape.insert(shape.end(), tail);

@@ -1,15 +1,14 @@
 #include "ppl/distributions/normal.h"
 
+#include "ppl/distributions/math.h"
+
 #include <ATen/Dispatch.h>
-#include <c10/util/MathConstants.h>
 
 #include <cmath>
 
 namespace ppl::dist {
 
 namespace {
-
-const double kHalfLog2Pi = 0.5 * std::log(2 * c10::pi<double>);
 
 /// Tensors with at most this many elements, all on the CPU, contiguous, of one floating dtype
 /// and one shape, are handled by plain loops: for scalar sites the tensor ops would cost far

@@ -9,27 +9,15 @@
 
 namespace ppl::dist {
 
-namespace {
-
-void check_vector(const torch::Tensor& probs_or_logits, const char* argument) {
-  if (probs_or_logits.dim() >= 1) return;
-  throw std::invalid_argument(fmt::format(
-      "OneHotCategorical: argument '{}' must have at least one dim (the categories), found "
-      "shape ()",
-      argument));
-}
-
-}  // namespace
-
 OneHotCategorical::OneHotCategorical(torch::Tensor probs, torch::Tensor logits,
                                      std::optional<bool> validate_args)
     : DistributionBase(validate_args) {
   if (probs.defined()) {
-    check_vector(probs, "probs");
+    check_has_categories("OneHotCategorical", probs, "probs");
     probs_ = probs / probs.sum(-1, /*keepdim=*/true);
     logits_ = clamp_probs(probs_).log();
   } else {
-    check_vector(logits, "logits");
+    check_has_categories("OneHotCategorical", logits, "logits");
     logits_ = logits - logits.logsumexp(-1, /*keepdim=*/true);
   }
   const auto sizes = logits_.sizes();

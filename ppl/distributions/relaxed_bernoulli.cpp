@@ -1,18 +1,10 @@
 #include "ppl/distributions/relaxed_bernoulli.h"
 
 #include "ppl/distributions/finfo.h"
+#include "ppl/distributions/math.h"
 #include "ppl/distributions/straight_through.h"
 
 namespace ppl::dist {
-
-namespace {
-
-/// log(1 + exp(x)) without overflow and without the linear threshold of at::softplus.
-torch::Tensor log1p_exp(const torch::Tensor& x) {
-  return x.clamp_min(0) + (-x.abs()).exp().log1p();
-}
-
-}  // namespace
 
 RelaxedBernoulli::RelaxedBernoulli(TensorOrNumber temperature, TensorOrNumber probs,
                                    std::optional<bool> validate_args)

@@ -1,15 +1,12 @@
 #include "ppl/distributions/von_mises.h"
 
-#include <c10/util/MathConstants.h>
+#include "ppl/distributions/math.h"
 
 #include <cmath>
 
 namespace ppl::dist {
 
 namespace {
-
-constexpr double kPi = c10::pi<double>;
-const double kLog2Pi = std::log(2 * kPi);
 
 /// I1(k) / I0(k), from the exponentially scaled Bessel functions (finite for every k).
 torch::Tensor bessel_ratio(const torch::Tensor& k) {

@@ -1,12 +1,8 @@
 #include "ppl/distributions/weibull.h"
 
+#include "ppl/distributions/math.h"
+
 namespace ppl::dist {
-
-namespace {
-
-constexpr double kEulerGamma = 0.57721566490153286060651209008240243;
-
-}  // namespace
 
 Weibull::Weibull(TensorOrNumber scale, TensorOrNumber concentration,
                  std::optional<bool> validate_args)

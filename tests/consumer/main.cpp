@@ -1,11 +1,18 @@
 // A user's program: the posterior of a Poisson rate by SVI, checked against its closed form,
-// then a few steps of ppl::models' Bayesian regression. Exits 1 when the fit is off.
+// then a few steps of ppl::models' Bayesian regression, and with ppl::distributed the same steps
+// data-parallel in a process group of one. Exits 1 when the fit is off.
 #include <ppl/ppl.h>
+#ifdef CONSUMER_DISTRIBUTED
+#include <ppl/distributed.h>
+#endif
 
 #include "models/bayesian_regression.h"
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
+
+#include <unistd.h>
 
 // rate ~ Gamma(2, 1); counts_i ~ Poisson(rate). The posterior is Gamma(2 + sum(counts), 1 + n).
 void model(const torch::Tensor& counts) {
@@ -40,6 +47,14 @@ int main() {
   ppl::infer::SVI regression(
       ppl::models::bayesian_regression_model, ppl::models::bayesian_regression_guide,
       ppl::optim::Adam(ppl::optim::AdamOptions(0.05)), ppl::infer::Trace_ELBO());
+#ifdef CONSUMER_DISTRIBUTED
+  // ppl::distributed: the steps averaged over a process group of one, served on 127.0.0.1.
+  auto group = std::make_shared<ppl::distributed::ProcessGroup>(
+      ppl::distributed::ProcessGroupOptions().master_port(30000 + ::getpid() % 20000));
+  regression.set_reducer(std::make_shared<ppl::distributed::DataParallel>(group));
+  std::printf("regression: data-parallel over %lld process\n",
+              static_cast<long long>(group->world_size()));
+#endif
   for (int step = 0; step < 10; ++step) regression.step(x1, x2, y);
   std::printf("regression: posterior mean of b1 after 10 steps %.3f\n",
               ppl::param("b1_loc").item<double>());

@@ -2,6 +2,7 @@
 // what the distributed tests run in one or several processes (through scripts/launch). Rank r
 // writes params_rank<r>.pt at the end; rank 0 also writes losses.txt (one line per step) and a
 // checkpoint every --checkpoint-every steps.
+#include <ppl/distributed.h>
 #include <ppl/ppl.h>
 
 #include <fmt/format.h>
