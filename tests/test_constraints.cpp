@@ -1,8 +1,8 @@
 // Constraints and biject_to: checks, text round trips, bijections and their Jacobians.
 
 #include <doctest/doctest.h>
-#include "tests/support.h"
 #include <torch/torch.h>
+#include "tests/support.h"
 
 #include "ppl/distributions/constraints.h"
 #include "ppl/distributions/transforms/biject_to.h"

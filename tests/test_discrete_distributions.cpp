@@ -32,9 +32,9 @@ namespace dist = ppl::dist;
 
 using ppl::testing::contains;
 
+using ppl::testing::generator;
 using ppl::testing::invalid_argument_of;
 using ppl::testing::ValidationScope;
-using ppl::testing::generator;
 
 namespace {
 

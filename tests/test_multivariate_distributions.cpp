@@ -30,9 +30,9 @@ using dist::MixtureSameFamily;
 using dist::MultivariateNormal;
 using ppl::testing::contains;
 
+using ppl::testing::generator;
 using ppl::testing::invalid_argument_of;
 using ppl::testing::ValidationScope;
-using ppl::testing::generator;
 
 namespace {
 

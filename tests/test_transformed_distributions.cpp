@@ -38,8 +38,8 @@ using dist::Shape;
 using ppl::testing::contains;
 using ppl::testing::what_of;
 
-using ppl::testing::ValidationScope;
 using ppl::testing::generator;
+using ppl::testing::ValidationScope;
 
 namespace {
 
