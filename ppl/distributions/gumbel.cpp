@@ -3,8 +3,6 @@
 #include "ppl/distributions/finfo.h"
 #include "ppl/distributions/math.h"
 
-#include <c10/util/MathConstants.h>
-
 namespace ppl::dist {
 
 Gumbel::Gumbel(TensorOrNumber loc, TensorOrNumber scale, std::optional<bool> validate_args)
@@ -42,7 +40,7 @@ torch::Tensor Gumbel::mean() const {
 }
 
 torch::Tensor Gumbel::variance() const {
-  return scale_.square() * (c10::pi<double> * c10::pi<double> / 6);
+  return scale_.square() * (kPi * kPi / 6);
 }
 
 torch::Tensor Gumbel::entropy() const {

@@ -2,8 +2,6 @@
 
 #include "ppl/distributions/math.h"
 
-#include <c10/util/MathConstants.h>
-
 #include <cmath>
 #include <limits>
 
@@ -43,11 +41,11 @@ torch::Tensor HalfNormal::icdf(const torch::Tensor& value) const {
 }
 
 torch::Tensor HalfNormal::mean() const {
-  return scale_ * std::sqrt(2 / c10::pi<double>);
+  return scale_ * std::sqrt(2 / kPi);
 }
 
 torch::Tensor HalfNormal::variance() const {
-  return scale_.square() * (1 - 2 / c10::pi<double>);
+  return scale_.square() * (1 - 2 / kPi);
 }
 
 torch::Tensor HalfNormal::entropy() const {
