@@ -40,8 +40,8 @@ std::set<std::string> model_enumerated_sites(const TracePair& traces) {
   return sites;
 }
 
-/// The model's costs: each log-prob factor, with the model-enumerated sites summed out. Factors
-/// that hold such a site are contracted unscaled, then scaled by their sites' common scale.
+}  // namespace
+
 std::vector<Factor> model_costs(const TracePair& traces) {
   const std::set<std::string> summed = model_enumerated_sites(traces);
   std::vector<Factor> costs, enumerated;
@@ -70,8 +70,6 @@ std::vector<Factor> model_costs(const TracePair& traces) {
   }
   return costs;
 }
-
-}  // namespace
 
 void for_each_enumerated_traces(const Program& model, const Program& guide,
                                 int64_t first_available_dim,

@@ -1,6 +1,7 @@
 #pragma once
 // TraceEnum_ELBO: the ELBO with enumerated discrete sites summed out exactly.
 
+#include "ppl/infer/contract.h"
 #include "ppl/infer/elbo.h"
 
 #include <optional>
@@ -36,6 +37,11 @@ class TraceEnum_ELBO : public ELBO {
 void for_each_enumerated_traces(const Program& model, const Program& guide,
                                 int64_t first_available_dim,
                                 const std::function<void(TracePair&)>& visit);
+
+/// The model's log-prob factors, with the sites enumerated in the model itself (not replayed
+/// from the guide) summed out: factors that hold such a site are contracted unscaled, then
+/// scaled by their sites' common scale (std::invalid_argument when their scales differ).
+std::vector<Factor> model_costs(const TracePair& traces);
 
 /// The ELBO of one pair of enumerated traces whose log-probs are computed: a tensor equal to
 /// the ELBO whose gradient is the surrogate's (see TraceEnum_ELBO).
