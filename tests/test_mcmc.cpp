@@ -384,6 +384,23 @@ TEST_CASE("MCMC errors name the site or option") {
         MCMC(NUTS(coin, NUTSOptions().target_accept_prob(1.5)), quiet(10, 10)).run(coin_flips());
       }),
       "target_accept_prob must be in (0, 1), got 1.5"));
+  // Vectorized chains go in a plate left of every batch dim: a batch dim that is no plate is
+  // an error naming the site.
+  auto unplated = [] {
+    auto w = ppl::sample("w", ppl::dist::Normal(torch::zeros({3}, torch::kDouble), 1.0));
+    ppl::sample("x", ppl::dist::Normal(w, 1.0).to_event(1), doubles({0.1, 0.2, 0.3}));
+  };
+  CHECK(ppl::testing::contains(
+      what_of([&] {
+        MCMC(NUTS(unplated), quiet(10, 10, 2).chain_method(ChainMethod::vectorized)).run();
+      }),
+      "sample site 'w' has 1 batch dims but max_plate_nesting is 0"));
+  // A posterior so flat that the step-size search never ends.
+  auto flat = [] { ppl::sample("mu", ppl::dist::Normal(doubles({0.0})[0], 1e12)); };
+  CHECK(ppl::testing::contains(what_of([&] { MCMC(NUTS(flat), quiet(10, 10)).run(); }),
+                               "the step size grew past 1e7"));
+  auto not_run = MCMC(NUTS(coin), quiet(10, 10));
+  CHECK(ppl::testing::contains(what_of([&] { not_run.get_samples(); }), "call run(...) before"));
   // A model whose density is nowhere finite.
   auto impossible = [] {
     auto mu = ppl::sample("mu", ppl::dist::Normal(doubles({0.0})[0], 1.0));

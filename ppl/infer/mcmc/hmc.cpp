@@ -29,6 +29,7 @@ void HmcTrajectory::begin(const PhasePoint& start, const Metric& metric, double 
   metric.draw_momentum(z_.p.data(), generator);
   stats_ = TransitionStats();
   stats_.energy = z_.hamiltonian(metric);
+  left_support_ = false;
   steps_left_ = num_steps_
                     ? *num_steps_
                     : std::max<int64_t>(1, static_cast<int64_t>(trajectory_length_ / step_size));
@@ -38,12 +39,14 @@ void HmcTrajectory::begin(const PhasePoint& start, const Metric& metric, double 
 bool HmcTrajectory::advance(double potential, const double* grad) {
   leapfrog_end(z_, potential, grad, step_size_);
   ++stats_.num_steps;
+  // Once the trajectory has left the region where the potential is finite, it is rejected.
+  left_support_ = left_support_ || !std::isfinite(potential);
   if (--steps_left_ > 0) {
     leapfrog_begin(z_, *metric_, step_size_, velocity_);
     return false;
   }
   double energy = z_.hamiltonian(*metric_);
-  if (std::isnan(energy)) energy = std::numeric_limits<double>::infinity();
+  if (std::isnan(energy) || left_support_) energy = std::numeric_limits<double>::infinity();
   const double energy_error = energy - stats_.energy;
   stats_.divergent = energy_error > kMaxEnergyError;
   stats_.accept_stat = std::min(1.0, std::exp(-energy_error));

@@ -28,6 +28,7 @@ class HmcTrajectory : public Trajectory {
   at::Generator* generator_ = nullptr;
   double step_size_ = 0;
   int64_t steps_left_ = 0;
+  bool left_support_ = false;
   PhasePoint z_, state_;
   Vector velocity_;
   TransitionStats stats_;

@@ -268,7 +268,13 @@ MCMCResults run_mcmc(const Program& model, const ChainSettings& kernel, const In
   return results;
 }
 
+void MCMCResults::check_ran() const {
+  if (!draws_.defined())
+    throw std::logic_error("MCMC: no draws yet: call run(...) before asking for the results");
+}
+
 SampleDict MCMCResults::get_samples(bool group_by_chain) const {
+  check_ran();
   const int64_t chains = draws_.size(0), samples = draws_.size(1);
   SampleDict values = layout_.constrain(draws_.reshape({chains * samples, layout_.dim}));
   if (!group_by_chain) return values;
@@ -281,6 +287,7 @@ SampleDict MCMCResults::get_samples(bool group_by_chain) const {
 }
 
 std::string MCMCResults::summary(double prob) const {
+  check_ran();
   int64_t divergences = 0;
   for (const ChainDiagnostics& chain : chains_) divergences += chain.divergences;
   return format_summary(summarize(get_samples(/*group_by_chain=*/true), prob), prob) +
@@ -288,6 +295,7 @@ std::string MCMCResults::summary(double prob) const {
 }
 
 MCMCDiagnostics MCMCResults::diagnostics() const {
+  check_ran();
   MCMCDiagnostics diagnostics;
   for (const auto& [name, value] : get_samples(/*group_by_chain=*/true)) {
     diagnostics.n_eff[name] = effective_sample_size(value);

@@ -108,7 +108,7 @@ struct MCMCDiagnostics {
       0;  ///< batched evaluations (one per leapfrog step when vectorized)
 };
 
-/// The draws of an MCMC run and what can be said of them.
+/// The draws of an MCMC run and what can be said of them (std::logic_error before the run).
 class MCMCResults {
  public:
   /// Each latent site's draws, constrained: (num_chains * num_samples, ...site's shape), or
@@ -126,6 +126,8 @@ class MCMCResults {
 
  protected:
   MCMCResults() = default;
+  /// std::logic_error when run() has not been called.
+  void check_ran() const;
   friend MCMCResults run_mcmc(const Program& model, const ChainSettings& kernel,
                               const InitFn& init_strategy, int64_t max_plate_nesting,
                               const MCMCOptions& options);

@@ -174,6 +174,14 @@ PotentialEnergy::PotentialEnergy(Program model, ModelLayout layout, int64_t chai
   if (chains < 0)
     throw std::invalid_argument(
         fmt::format("PotentialEnergy: chains must be >= 0, got {}", chains));
+  if (chains == 0) return;
+  for (const FlatSite& site : layout_.sites)
+    if (site.batch_rank > layout_.max_plate_nesting)
+      throw std::invalid_argument(fmt::format(
+          "MCMC: sample site '{}' has {} batch dims but max_plate_nesting is {}: vectorized "
+          "chains go in a plate left of every batch dim, so a site's batch dims must all be "
+          "plates (put them in a plate, or make them event dims with to_event)",
+          site.name, site.batch_rank, layout_.max_plate_nesting));
 }
 
 torch::Tensor PotentialEnergy::batch_log_density(const torch::Tensor& z, int64_t rows) const {
