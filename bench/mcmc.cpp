@@ -221,12 +221,13 @@ nlohmann::json nuts_run(Model model, ChainMethod method, int64_t chains, int64_t
 }
 
 template <class Model, class... Args>
-nlohmann::json runs(Model model, int64_t warmup, int64_t samples, const Args&... args) {
+nlohmann::json runs(Model model, const std::vector<int64_t>& vectorized_chains, int64_t warmup,
+                    int64_t samples, const Args&... args) {
   nlohmann::json rows = nlohmann::json::array();
   rows.push_back(nuts_run(model, ChainMethod::sequential, 1, warmup, samples, args...));
   rows.push_back(nuts_run(model, ChainMethod::sequential, 4, warmup, samples, args...));
   rows.push_back(nuts_run(model, ChainMethod::parallel, 4, warmup, samples, args...));
-  for (int64_t chains : {4, 16, 128, 1024})
+  for (int64_t chains : vectorized_chains)
     rows.push_back(nuts_run(model, ChainMethod::vectorized, chains, warmup, samples, args...));
   return rows;
 }
@@ -257,13 +258,14 @@ int main(int argc, char** argv) {
   out["eight_schools"]["evaluation"] = evaluation_costs(
       eight_schools, [&](const torch::Tensor& z) { return eight_schools_twin(z, y, sigma); },
       repeats);
-  out["eight_schools"]["nuts"] = runs(ppl::models::eight_schools, warmup, samples, y, sigma);
+  out["eight_schools"]["nuts"] =
+      runs(ppl::models::eight_schools, {4, 16, 128, 1024}, warmup, samples, y, sigma);
   std::cerr << "logistic regression\n";
   out["logistic_regression"]["y_ones"] = logistic.y.sum().item<double>();
   out["logistic_regression"]["evaluation"] = evaluation_costs(
       regression, [&](const torch::Tensor& z) { return logistic_twin(z, logistic.x, logistic.y); },
       repeats);
   out["logistic_regression"]["nuts"] =
-      runs(logistic_regression, warmup, samples, logistic.x, logistic.y);
+      runs(logistic_regression, {4, 16, 128}, warmup, samples, logistic.x, logistic.y);
   std::cout << out.dump(2) << std::endl;
 }

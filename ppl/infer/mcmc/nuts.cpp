@@ -25,16 +25,16 @@ bool no_u_turn(const Vector& velocity_minus, const Vector& velocity_plus, const 
 /// `first` followed by `next` (built after it, starting where it ends) as one subtree, without
 /// the proposal; true when the criterion holds across the whole and, with the neighbouring
 /// momentum added, across each part with the other's nearest end (Stan's extra checks).
-bool join(Subtree& first, const Subtree& next) {
+/// `extended` is scratch space.
+bool join(Subtree& first, const Subtree& next, Vector& extended) {
   const size_t dim = first.rho.size();
-  Vector rho(dim), extended(dim);
-  for (size_t i = 0; i < dim; ++i) rho[i] = first.rho[i] + next.rho[i];
-  bool holds = no_u_turn(first.velocity_begin, next.velocity_end, rho);
-  for (size_t i = 0; i < dim && holds; ++i) extended[i] = first.rho[i] + next.p_begin[i];
-  holds = holds && no_u_turn(first.velocity_begin, next.velocity_begin, extended);
+  extended.resize(dim);
+  for (size_t i = 0; i < dim; ++i) extended[i] = first.rho[i] + next.p_begin[i];
+  bool holds = no_u_turn(first.velocity_begin, next.velocity_begin, extended);
   for (size_t i = 0; i < dim && holds; ++i) extended[i] = next.rho[i] + first.p_end[i];
   holds = holds && no_u_turn(first.velocity_end, next.velocity_end, extended);
-  first.rho = std::move(rho);
+  for (size_t i = 0; i < dim; ++i) first.rho[i] += next.rho[i];
+  holds = holds && no_u_turn(first.velocity_begin, next.velocity_end, first.rho);
   first.p_end = next.p_end;
   first.velocity_end = next.velocity_end;
   return holds;
@@ -139,7 +139,7 @@ bool NutsTrajectory::add_leaf() {
       std::swap(first.proposal, next.proposal);
     first.log_sum_weight = log_sum_weight;
     ++first.depth;
-    const bool holds = join(first, next);
+    const bool holds = join(first, next, scratch_);
     --stack_size_;
     if (!holds) return false;
   }
@@ -158,7 +158,7 @@ bool NutsTrajectory::extend_trajectory() {
   ends_[direction_ > 0 ? 1 : 0] = z_;
   // The old trajectory comes first along the direction of growth.
   if (direction_ < 0) reverse(trajectory_);
-  const bool holds = join(trajectory_, subtree);
+  const bool holds = join(trajectory_, subtree, scratch_);
   if (direction_ < 0) reverse(trajectory_);
   return holds;
 }

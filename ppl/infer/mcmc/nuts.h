@@ -57,7 +57,7 @@ class NutsTrajectory : public Trajectory {
   Subtree trajectory_;          ///< begins at the backward end
   std::vector<Subtree> stack_;  ///< the finished subtrees of the subtree being built
   size_t stack_size_ = 0;
-  Vector velocity_;
+  Vector velocity_, scratch_;
   PhasePoint sample_;
   TransitionStats stats_;
 };
