@@ -155,7 +155,7 @@ torch::Tensor ModelLayout::flatten(const Trace& trace) const {
           dist::shape_str(latent.unconstrained_shape)));
     parts.push_back(unconstrained.reshape({-1}));
   }
-  return torch::cat(parts).to(torch::kDouble);
+  return torch::cat(parts).to(torch::TensorOptions().dtype(torch::kDouble).device(torch::kCPU));
 }
 
 SampleDict ModelLayout::constrain(const torch::Tensor& positions) const {

@@ -41,7 +41,8 @@ struct ModelLayout {
   /// from the trace.
   static ModelLayout of(const Trace& trace, int64_t max_plate_nesting = kUnlimitedPlateNesting);
 
-  /// The unconstrained values of the trace's latent sites, flat (dim,); std::invalid_argument
+  /// The unconstrained values of the trace's latent sites, flat (dim,), float64 on the CPU;
+  /// std::invalid_argument
   /// naming a site the trace lacks or whose shape differs from the layout's.
   torch::Tensor flatten(const Trace& trace) const;
   /// The constrained values of `positions` (n, dim), by site: (n, ...site's shape).
