@@ -175,4 +175,35 @@ TEST_CASE("TraceEnum_ELBO names the sites it cannot handle") {
   }
 }
 
+TEST_CASE("a site marked for enumeration under an inference that does not enumerate is an error") {
+  // The guide covers the continuous site only; "z" is left to enumeration.
+  auto model = [](const torch::Tensor& x) {
+    auto mu = ppl::sample("mu", ppl::dist::Normal(torch::zeros({}, torch::kDouble), 1.0));
+    auto z = ppl::sample("z", ppl::dist::Bernoulli(torch::full({}, 0.3, torch::kDouble)), {},
+                         ppl::InferDict{{"enumerate", std::string("parallel")}});
+    ppl::sample("x", ppl::dist::Normal(mu + z, 1.0), x);
+  };
+  auto guide = [](const torch::Tensor&) {
+    ppl::sample("mu", ppl::dist::Normal(torch::zeros({}, torch::kDouble), 1.0));
+  };
+  const auto x = torch::full({}, 0.5, torch::kDouble);
+  for (const std::string inference : {"Trace_ELBO", "TraceMeanField_ELBO", "Importance"}) {
+    CAPTURE(inference);
+    const std::string message = ppl::testing::what_of([&] {
+      if (inference == "Trace_ELBO") ppl::infer::Trace_ELBO().loss(model, guide, x);
+      if (inference == "TraceMeanField_ELBO")
+        ppl::infer::TraceMeanField_ELBO().loss(model, guide, x);
+      if (inference == "Importance") ppl::infer::Importance(model, guide, 2).run(x);
+    });
+    CHECK(ppl::testing::contains(message,
+                                 "sample site 'z' is marked for enumeration (\"parallel\") "
+                                 "but was not enumerated"));
+    CHECK(ppl::testing::contains(message, "use TraceEnum_ELBO"));
+  }
+  // TraceEnum_ELBO sums it out.
+  CHECK(std::isfinite(TraceEnum_ELBO(ELBOOptions().max_plate_nesting(0)).loss(model, guide, x)));
+  // A prior proposal for Importance draws every latent, "z" included: no error.
+  CHECK_NOTHROW(ppl::infer::Importance(model, 2).run(x));
+}
+
 }  // namespace test_traceenum_elbo

@@ -72,7 +72,7 @@ double ELBO::loss_and_grads(const Program& model, const Program& guide) {
   return check_finite_loss(loss.item<double>(), particles);
 }
 
-TracePair get_traces(const Program& model, const Program& guide) {
+TracePair run_traces(const Program& model, const Program& guide) {
   TracePair traces;
   {
     handlers::TraceMessenger tracer;
@@ -85,6 +85,11 @@ TracePair get_traces(const Program& model, const Program& guide) {
     handlers::run_traced(tracer, "model", model);
     traces.model = std::move(tracer.trace());
   }
+  return traces;
+}
+
+TracePair get_traces(const Program& model, const Program& guide) {
+  TracePair traces = run_traces(model, guide);
   if (is_validation_enabled()) check_model_guide_match(traces.model, traces.guide);
   return traces;
 }
@@ -205,8 +210,19 @@ void check_model_guide_match(const Trace& model_trace, const Trace& guide_trace)
     if (!is_matched_latent(&model_site)) continue;
     const std::string& name = model_site.name;
     const Site* guide_site = guide_trace.find(name);
-    // A site enumerated in the model is summed out there; the guide need not have it.
-    if (!guide_site && !handlers::enumeration_of(model_site).empty()) continue;
+    // A site enumerated in the model is summed out there; the guide need not have it. A site
+    // only marked for enumeration, under an inference that does not enumerate, would be drawn
+    // from the prior instead: an error, not a silently different estimator.
+    const std::string enumeration = handlers::enumeration_of(model_site);
+    if (!guide_site && !enumeration.empty()) {
+      if (handlers::enumerate_dim_of(model_site)) continue;
+      throw std::runtime_error(fmt::format(
+          "sample site '{}' is marked for enumeration (\"{}\") but was not enumerated, so it "
+          "would be drawn from the prior instead of summed out: use TraceEnum_ELBO, which sums "
+          "out model sites marked \"parallel\" (\"sequential\" is for guide sites), or give the "
+          "guide a site '{}'{}",
+          name, enumeration, name, both_tables(model_trace, guide_trace)));
+    }
     if (!is_matched_latent(guide_site)) {
       throw std::runtime_error(
           fmt::format("sample site '{}' is a latent of the model but not in the guide{}", name,

@@ -118,6 +118,9 @@ class ELBO {
 /// that every site gains a particle dim left of its plates. Captures `program` by reference.
 Program in_particle_plate(const Program& program, int64_t size, int64_t max_plate_nesting);
 
+/// Runs the guide and the model replayed against it, without checks (a probe of shapes).
+TracePair run_traces(const Program& model, const Program& guide);
+
 /// Runs the guide and the model replayed against it; when validation is on (see
 /// `enable_validation`), checks that their sites match (`check_model_guide_match`). Computes
 /// no log-prob.
@@ -148,8 +151,10 @@ void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_ne
 double check_finite_loss(double loss, const std::vector<TracePair>& particles);
 
 /// As Pyro's check_model_guide_match, but raising std::runtime_error: every latent of the guide
-/// must be a latent of the model and the reverse; shared latents must agree in event_dim and
-/// in shape (up to broadcasting). Messages name the site and show both traces' shapes.
+/// must be a latent of the model and the reverse, except model sites summed out by parallel
+/// enumeration (a site marked for enumeration that was not enumerated, as under Trace_ELBO, is
+/// an error pointing to TraceEnum_ELBO); shared latents must agree in event_dim and in shape
+/// (up to broadcasting). Messages name the site and show both traces' shapes.
 void check_model_guide_match(const Trace& model_trace, const Trace& guide_trace);
 
 }  // namespace ppl::infer

@@ -153,7 +153,7 @@ int64_t TraceEnum_ELBO::plate_nesting(const Program& model, const Program& guide
   if (options().max_plate_nesting() != kUnlimitedPlateNesting) return options().max_plate_nesting();
   if (!guessed_plate_nesting_) {
     handlers::BlockMessenger hide;
-    const TracePair traces = get_traces(model, guide);
+    const TracePair traces = run_traces(model, guide);  // not enumerated: no match check
     guessed_plate_nesting_ =
         std::max(guess_max_plate_nesting(traces.model), guess_max_plate_nesting(traces.guide));
   }
