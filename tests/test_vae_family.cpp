@@ -252,6 +252,14 @@ TEST_CASE("on the command line, flags override the preset wherever they stand") 
     CHECK(o.binarize == "dynamic");
     CHECK_FALSE(o.progress);
   }
+  // Flags that must be positive say so (not CLI11's range up to the largest double).
+  const std::string zero_batch = ppl::testing::what_of([&] { parse("--batch-size 0"); });
+  CHECK(ppl::testing::contains(zero_batch, "--batch-size: must be > 0, got 0"));
+  CHECK_FALSE(ppl::testing::contains(zero_batch, "1797693134862315708"));
+  CHECK(ppl::testing::contains(ppl::testing::what_of([&] { parse("--epochs -1"); }),
+                               "--epochs: must be >= 0, got -1"));
+  CHECK(ppl::testing::contains(ppl::testing::what_of([&] { parse("--lr fast"); }),
+                               "must be a number, got 'fast'"));
   const auto plain = parse("--likelihood gaussian --particles 4 --beta 2.5 --binarize fixed");
   CHECK(plain.likelihood == "gaussian");
   CHECK(plain.particles == 4);

@@ -6,6 +6,25 @@
 
 namespace ppl::examples {
 
+/// A number > 0, or "--flag: must be > 0, got 0" (CLI11's PositiveNumber would print its range
+/// up to the largest double).
+inline const CLI::Validator positive(
+    [](std::string& value) -> std::string {
+      double number = 0;
+      if (!CLI::detail::lexical_cast(value, number)) return "must be a number, got '" + value + "'";
+      return number > 0 ? "" : "must be > 0, got " + value;
+    },
+    "> 0");
+
+/// A number >= 0, or "--flag: must be >= 0, got -1".
+inline const CLI::Validator non_negative(
+    [](std::string& value) -> std::string {
+      double number = 0;
+      if (!CLI::detail::lexical_cast(value, number)) return "must be a number, got '" + value + "'";
+      return number >= 0 ? "" : "must be >= 0, got " + value;
+    },
+    ">= 0");
+
 /// --epochs, --batch-size, --lr.
 template <class Options>
 void add_optimization_options(CLI::App& app, Options& options) {
@@ -13,13 +32,11 @@ void add_optimization_options(CLI::App& app, Options& options) {
                  "Training epochs in all; with --resume, a checkpoint that has them trains no "
                  "more")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative);
   app.add_option("--batch-size", options.batch_size, "Images per SVI step")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--lr", options.lr, "Adam learning rate")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
+  app.add_option("--lr", options.lr, "Adam learning rate")->capture_default_str()->check(positive);
 }
 
 /// --z-dim, --hidden-dims, --activation.
@@ -27,14 +44,14 @@ template <class Options>
 void add_architecture_options(CLI::App& app, Options& options) {
   app.add_option("--z-dim", options.z_dim, "Latent dimensions")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   app.add_option("--hidden-dims", options.hidden_dims,
                  "Hidden layer sizes of the encoder, input side first (500,500); the decoder's "
                  "are the same reversed")
       ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   app.add_option("--activation", options.activation, "After each hidden layer")
       ->capture_default_str()
       ->check(CLI::IsMember({"softplus", "relu", "tanh"}));
@@ -50,7 +67,7 @@ void add_run_options(CLI::App& app, Options& options) {
   app.add_option("--threads", options.threads,
                  "LibTorch intra-op threads (1 is fastest on 2 cores)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   app.add_option("--data-dir", options.data_dir,
                  "Directory with the MNIST IDX files (scripts/fetch_mnist)")
       ->capture_default_str();

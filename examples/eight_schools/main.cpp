@@ -3,6 +3,8 @@
 #include "models/eight_schools.h"
 
 #include <fmt/format.h>
+#include "examples/common/command_line.h"
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -15,14 +17,18 @@ int main(int argc, char** argv) {
   uint64_t seed = 0;
   std::string method = "vectorized";
   bool progress = false;
-  app.add_option("--steps", steps, "SVI steps")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--steps", steps, "SVI steps")
+      ->capture_default_str()
+      ->check(ppl::examples::positive);
   app.add_option("--samples", samples, "NUTS draws kept per chain")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--warmup", warmup, "NUTS warm-up iterations per chain")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--chains", chains, "Chains")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(ppl::examples::non_negative);
+  app.add_option("--chains", chains, "Chains")
+      ->capture_default_str()
+      ->check(ppl::examples::positive);
   app.add_option("--chain-method", method, "How the chains run")
       ->capture_default_str()
       ->check(CLI::IsMember({"sequential", "parallel", "vectorized"}));

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include "examples/common/command_line.h"
+
 #include <CLI/CLI.hpp>
 
 #include <vector>
@@ -14,10 +16,10 @@ int main(int argc, char** argv) {
   int64_t inits = 100, steps = 200;
   app.add_option("--inits", inits, "Seeded initializations to choose from")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--steps", steps, "SVI steps")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(ppl::examples::non_negative);
   CLI11_PARSE(app, argc, argv);
   ppl::set_num_threads(1);
 

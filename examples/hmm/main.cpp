@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include "examples/common/command_line.h"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -47,13 +49,13 @@ int main(int argc, char** argv) {
   uint64_t seed = 0;
   app.add_option("--length", length, "Length of the synthetic sequence")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--steps", steps, "SVI steps")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(ppl::examples::non_negative);
   app.add_option("--lr", lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--seed", seed, "Seed of the sequence and the fit")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   ppl::set_num_threads(1);

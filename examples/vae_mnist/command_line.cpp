@@ -33,7 +33,7 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
   app.add_option("--lr-decay-after", options.lr_decay_after,
                  "The learning rate stays constant for this many epochs")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(ppl::examples::non_negative);
   add_architecture_options(app, options);
   app.add_option("--likelihood", options.likelihood,
                  "p(x | z) per pixel: bernoulli, continuous-bernoulli, gaussian (learned "
@@ -51,15 +51,15 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
       ->check(CLI::IsMember({"none", "dynamic", "fixed"}));
   app.add_option("--particles", options.particles, "ELBO samples per image (L)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--beta", options.beta,
                  "Weight of the latent's terms in the ELBO (a beta-VAE when not 1)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--test-frequency", options.test_frequency,
                  "Evaluate the test set every this many epochs (and after the first and last)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--elbo", options.elbo,
                  "trace: Monte Carlo ELBO (Trace_ELBO); meanfield: the latent's KL in closed form "
                  "(TraceMeanField_ELBO)")
@@ -70,12 +70,12 @@ void add_training_options(CLI::App& app, TrainingOptions& options) {
                  "sampling (IWAE bound) with K samples per image; several: 1,100,1000")
       ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->check(CLI::PositiveNumber);
+      ->check(ppl::examples::positive);
   app.add_option("--test-iwae", options.test_iwae,
                  "At each test epoch, also estimate the test log p(x) with K importance samples "
                  "per image (loglik.png); 0: no")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(ppl::examples::non_negative);
   app.add_flag("--tsne", options.tsne,
                "After training, embed the test set's latent means in 2-D with t-SNE (tsne.png, "
                "tsne.csv; the tutorial's Figure 5)");
