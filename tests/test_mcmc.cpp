@@ -34,9 +34,7 @@ MCMCOptions quiet(int64_t samples, int64_t warmup, int64_t chains = 1) {
 void check_moments(const std::string& what, const torch::Tensor& draws_by_chain, double mean,
                    double sd) {
   const torch::Tensor flat = draws_by_chain.reshape({-1});
-  const double n_eff = ppl::infer::effective_sample_size(
-                           draws_by_chain.reshape({draws_by_chain.size(0), draws_by_chain.size(1)}))
-                           .item<double>();
+  const double n_eff = ppl::infer::effective_sample_size(draws_by_chain).item<double>();
   const double mcse = sd / std::sqrt(n_eff);
   INFO(what << ": mean " << flat.mean().item<double>() << " vs " << mean << " (MCSE " << mcse
             << ", n_eff " << n_eff << "), sd " << flat.std().item<double>() << " vs " << sd);

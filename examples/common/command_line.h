@@ -6,24 +6,21 @@
 
 namespace ppl::examples {
 
-/// A number > 0, or "--flag: must be > 0, got 0" (CLI11's PositiveNumber would print its range
-/// up to the largest double).
-inline const CLI::Validator positive(
-    [](std::string& value) -> std::string {
-      double number = 0;
-      if (!CLI::detail::lexical_cast(value, number)) return "must be a number, got '" + value + "'";
-      return number > 0 ? "" : "must be > 0, got " + value;
-    },
-    "> 0");
+/// A number for which `holds` is true, else "--flag: must be <rule>, got <value>" (CLI11's
+/// PositiveNumber would print its range up to the largest double).
+inline CLI::Validator number_that(const std::string& rule, bool (*holds)(double)) {
+  return CLI::Validator(
+      [rule, holds](std::string& value) -> std::string {
+        double number = 0;
+        if (!CLI::detail::lexical_cast(value, number))
+          return "must be a number, got '" + value + "'";
+        return holds(number) ? "" : "must be " + rule + ", got " + value;
+      },
+      rule);
+}
 
-/// A number >= 0, or "--flag: must be >= 0, got -1".
-inline const CLI::Validator non_negative(
-    [](std::string& value) -> std::string {
-      double number = 0;
-      if (!CLI::detail::lexical_cast(value, number)) return "must be a number, got '" + value + "'";
-      return number >= 0 ? "" : "must be >= 0, got " + value;
-    },
-    ">= 0");
+inline const CLI::Validator positive = number_that("> 0", [](double x) { return x > 0; });
+inline const CLI::Validator non_negative = number_that(">= 0", [](double x) { return x >= 0; });
 
 /// --epochs, --batch-size, --lr.
 template <class Options>

@@ -50,9 +50,7 @@ void Chain::begin_iteration() {
 }
 
 void Chain::begin_search_step() {
-  search_point_ = state_;
-  search_point_.p.resize(state_.q.size());
-  metric_.draw_momentum(search_point_.p.data(), generator_);
+  search_point_ = with_fresh_momentum(state_, metric_, generator_);
   search_start_energy_ = search_point_.hamiltonian(metric_);
   leapfrog_begin(search_point_, metric_, step_size_, velocity_);
 }

@@ -85,6 +85,14 @@ void Metric::draw_momentum(double* p, at::Generator& generator) const {
   }
 }
 
+PhasePoint with_fresh_momentum(const PhasePoint& z, const Metric& metric,
+                               at::Generator& generator) {
+  PhasePoint fresh = z;
+  fresh.p.resize(fresh.q.size());
+  metric.draw_momentum(fresh.p.data(), generator);
+  return fresh;
+}
+
 void leapfrog_begin(PhasePoint& z, const Metric& metric, double step, Vector& velocity) {
   const size_t dim = z.q.size();
   for (size_t i = 0; i < dim; ++i) z.p[i] -= 0.5 * step * z.grad[i];

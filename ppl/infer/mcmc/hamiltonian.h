@@ -48,6 +48,9 @@ struct PhasePoint {
   }
 };
 
+/// A copy of `z` with a fresh momentum p ~ N(0, M): the start of a trajectory.
+PhasePoint with_fresh_momentum(const PhasePoint& z, const Metric& metric, at::Generator& generator);
+
 /// The leapfrog step, split where it needs the gradient at the new position: `begin` makes the
 /// first half-kick and the drift, `end` the second half-kick. `step` may be negative.
 void leapfrog_begin(PhasePoint& z, const Metric& metric, double step, Vector& velocity);

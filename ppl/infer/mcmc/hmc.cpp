@@ -24,9 +24,7 @@ void HmcTrajectory::begin(const PhasePoint& start, const Metric& metric, double 
   generator_ = &generator;
   step_size_ = step_size;
   state_ = start;
-  z_ = start;
-  z_.p.resize(z_.q.size());
-  metric.draw_momentum(z_.p.data(), generator);
+  z_ = with_fresh_momentum(start, metric, generator);
   stats_ = TransitionStats();
   stats_.energy = z_.hamiltonian(metric);
   left_support_ = false;

@@ -59,18 +59,9 @@ void NutsTrajectory::begin(const PhasePoint& start, const Metric& metric, double
   metric_ = &metric;
   generator_ = &generator;
   step_size_ = step_size;
-  z_ = start;
-  z_.p.resize(z_.q.size());
-  metric.draw_momentum(z_.p.data(), generator);
+  z_ = with_fresh_momentum(start, metric, generator);
   initial_energy_ = z_.hamiltonian(metric);
-
-  trajectory_.depth = 0;
-  trajectory_.p_begin = trajectory_.p_end = trajectory_.rho = z_.p;
-  trajectory_.velocity_begin.resize(z_.p.size());
-  metric.velocity(z_.p.data(), trajectory_.velocity_begin.data());
-  trajectory_.velocity_end = trajectory_.velocity_begin;
-  trajectory_.log_sum_weight = 0;
-  trajectory_.proposal = start;
+  set_to_current_point(trajectory_, 0);
   ends_[0] = ends_[1] = z_;
   depth_ = 0;
   sum_metropolis_prob_ = 0;
@@ -109,6 +100,18 @@ bool NutsTrajectory::advance(double potential, const double* grad) {
   return false;
 }
 
+void NutsTrajectory::set_to_current_point(Subtree& subtree, double log_weight) const {
+  subtree.depth = 0;
+  subtree.p_begin = subtree.p_end = subtree.rho = z_.p;
+  subtree.velocity_begin.resize(z_.p.size());
+  metric_->velocity(z_.p.data(), subtree.velocity_begin.data());
+  subtree.velocity_end = subtree.velocity_begin;
+  subtree.log_sum_weight = log_weight;
+  subtree.proposal.q = z_.q;
+  subtree.proposal.grad = z_.grad;
+  subtree.proposal.potential = z_.potential;
+}
+
 bool NutsTrajectory::add_leaf() {
   double energy = z_.hamiltonian(*metric_);
   if (std::isnan(energy)) energy = std::numeric_limits<double>::infinity();
@@ -119,16 +122,7 @@ bool NutsTrajectory::add_leaf() {
     stats_.divergent = true;
     return false;
   }
-  Subtree& leaf = stack_[stack_size_++];
-  leaf.depth = 0;
-  leaf.p_begin = leaf.p_end = leaf.rho = z_.p;
-  leaf.velocity_begin.resize(z_.p.size());
-  metric_->velocity(z_.p.data(), leaf.velocity_begin.data());
-  leaf.velocity_end = leaf.velocity_begin;
-  leaf.log_sum_weight = log_weight;
-  leaf.proposal.q = z_.q;
-  leaf.proposal.grad = z_.grad;
-  leaf.proposal.potential = z_.potential;
+  set_to_current_point(stack_[stack_size_++], log_weight);
   // Join equal subtrees, the older first, as the recursion returns; the newer's proposal is
   // taken with its share of the weight (uniform progressive sampling).
   while (stack_size_ >= 2 && stack_[stack_size_ - 2].depth == stack_[stack_size_ - 1].depth) {

@@ -34,6 +34,8 @@ class NutsTrajectory : public Trajectory {
   };
 
  private:
+  /// `subtree` becomes the single point z_ with weight exp(log_weight).
+  void set_to_current_point(Subtree& subtree, double log_weight) const;
   void start_subtree();
   void start_leapfrog();
   /// The leaf just integrated, joined with the finished subtrees it completes; false when the

@@ -18,13 +18,24 @@ bool is_deterministic(const Message& msg) {
   return msg.infer.count("_deterministic") > 0;
 }
 
-/// Gives each continuous latent site its value and, when `accumulate`, sums every sample site's
-/// scaled and masked log-prob per batch row; param sites are held fixed (detached).
+/// `term` summed per batch row: (chains,) when vectorized (chains > 0), else 0-dim.
+torch::Tensor sum_per_chain(const torch::Tensor& term, int64_t chains) {
+  return chains > 0 ? term.reshape({chains, -1}).sum(1) : term.sum();
+}
+
+/// The sum of same-shaped tensors as one stack-and-sum.
+torch::Tensor sum_all(const std::vector<torch::Tensor>& terms) {
+  return terms.size() == 1 ? terms[0] : torch::stack(terms).sum(0);
+}
+
+/// Gives each continuous latent site its value and, given `terms`, appends every sample site's
+/// scaled and masked log-prob, summed per batch row, to it; param sites are held fixed
+/// (detached).
 class PotentialMessenger : public Messenger {
  public:
   [[nodiscard]] PotentialMessenger(const ModelLayout& layout, std::vector<torch::Tensor> values,
-                                   int64_t chains, bool accumulate)
-      : layout_(layout), values_(std::move(values)), chains_(chains), accumulate_(accumulate) {}
+                                   int64_t chains, std::vector<torch::Tensor>* terms)
+      : layout_(layout), values_(std::move(values)), chains_(chains), terms_(terms) {}
 
   void process_message(Message& msg) override {
     if (msg.type != MessageType::sample || msg.is_observed || msg.is_subsample) return;
@@ -48,27 +59,16 @@ class PotentialMessenger : public Messenger {
       msg.value = msg.value.detach();
       return;
     }
-    if (!accumulate_ || msg.is_subsample || is_deterministic(msg)) return;
+    if (!terms_ || msg.is_subsample || is_deterministic(msg)) return;
     const torch::Tensor log_prob = scale_and_mask(msg.fn->log_prob(msg.value), msg.scale, msg.mask);
-    if (chains_ == 0) {
-      terms_.push_back(log_prob.sum());
-      return;
-    }
-    if (log_prob.dim() != layout_.max_plate_nesting + 1 || log_prob.size(0) != chains_)
+    if (chains_ > 0 &&
+        (log_prob.dim() != layout_.max_plate_nesting + 1 || log_prob.size(0) != chains_))
       throw std::runtime_error(fmt::format(
           "MCMC: sample site '{}': log-prob of shape {} does not have the {} chains at dim {} "
           "(max_plate_nesting {}): its batch shape has dims outside its plates",
           msg.name, dist::shape_str(log_prob.sizes()), chains_, -layout_.max_plate_nesting - 1,
           layout_.max_plate_nesting));
-    terms_.push_back(log_prob.reshape({chains_, -1}).sum(1));
-  }
-
-  /// The summed log-probs: (chains,), or 0-dim when not vectorized.
-  torch::Tensor total() const {
-    if (chains_ == 0) return sum_scalars(terms_);
-    torch::Tensor sum = terms_.empty() ? torch::zeros({chains_}, layout_.options) : terms_[0];
-    for (size_t i = 1; i < terms_.size(); ++i) sum = sum + terms_[i];
-    return sum;
+    terms_->push_back(sum_per_chain(log_prob, chains_));
   }
 
  private:
@@ -87,8 +87,7 @@ class PotentialMessenger : public Messenger {
   const ModelLayout& layout_;
   std::vector<torch::Tensor> values_;
   int64_t chains_;
-  bool accumulate_;
-  std::vector<torch::Tensor> terms_;
+  std::vector<torch::Tensor>* terms_;  ///< null: values only
 };
 
 /// Sums a factor of an enumerated trace per chain: its kChainPlate dim first, the rest summed.
@@ -96,7 +95,7 @@ torch::Tensor per_chain(const Factor& factor, int64_t chains) {
   if (chains == 0) return factor.log_value.sum();
   for (size_t i = 0; i < factor.dims.size(); ++i)
     if (factor.dims[i].is_plate && factor.dims[i].name == kChainPlate)
-      return factor.log_value.movedim(static_cast<int64_t>(i), 0).reshape({chains, -1}).sum(1);
+      return sum_per_chain(factor.log_value.movedim(static_cast<int64_t>(i), 0), chains);
   return factor.log_value.sum().expand({chains});  // constant across chains (or one chain)
 }
 
@@ -187,8 +186,9 @@ PotentialEnergy::PotentialEnergy(Program model, ModelLayout layout, int64_t chai
 torch::Tensor PotentialEnergy::batch_log_density(const torch::Tensor& z, int64_t rows) const {
   // One chain's value of a site, or a batch of chains' with the chains at the plate dim left
   // of the model's plates.
+  const int64_t plate_chains = chains_ > 0 ? rows : 0;
   std::vector<torch::Tensor> values;
-  std::vector<torch::Tensor> log_jacobians;
+  std::vector<torch::Tensor> terms;  // each site's log |det J|, then the log-probs
   for (const FlatSite& site : layout_.sites) {
     std::vector<int64_t> shape;
     if (chains_ > 0) {
@@ -199,41 +199,27 @@ torch::Tensor PotentialEnergy::batch_log_density(const torch::Tensor& z, int64_t
     auto [value, log_jacobian] = site.transform->forward_with_log_abs_det_jacobian(
         z.narrow(1, site.offset, site.size).reshape(shape));
     values.push_back(std::move(value));
-    log_jacobians.push_back(chains_ > 0 ? log_jacobian.reshape({rows, -1}).sum(1)
-                                        : log_jacobian.sum());
+    terms.push_back(sum_per_chain(log_jacobian, plate_chains));
   }
-  const int64_t plate_chains = chains_ > 0 ? rows : 0;
-  torch::Tensor log_density;
+  auto run_model = [&] {
+    if (chains_ == 0) return model_();
+    plate chain_plate(kChainPlate, rows, -layout_.max_plate_nesting - 1);
+    model_();
+  };
   if (!layout_.enumerated) {
-    PotentialMessenger potential(layout_, std::move(values), plate_chains, /*accumulate=*/true);
-    if (chains_ > 0) {
-      plate chain_plate(kChainPlate, rows, -layout_.max_plate_nesting - 1);
-      model_();
-    } else {
-      model_();
-    }
-    log_density = potential.total();
+    PotentialMessenger potential(layout_, std::move(values), plate_chains, &terms);
+    run_model();
   } else {
     handlers::TraceMessenger tracer;
-    PotentialMessenger potential(layout_, std::move(values), plate_chains, /*accumulate=*/false);
+    PotentialMessenger potential(layout_, std::move(values), plate_chains, nullptr);
     handlers::EnumMessenger enumerate(-layout_.max_plate_nesting - 1 - (chains_ > 0 ? 1 : 0));
-    if (chains_ > 0) {
-      plate chain_plate(kChainPlate, rows, -layout_.max_plate_nesting - 1);
-      model_();
-    } else {
-      model_();
-    }
+    run_model();
     TracePair traces{std::move(tracer.trace()), Trace()};
     traces.model.compute_log_prob();
-    std::vector<torch::Tensor> terms;
-    for (const Factor& factor : model_costs(traces)) {
+    for (const Factor& factor : model_costs(traces))
       terms.push_back(per_chain(factor, plate_chains));
-    }
-    log_density = terms[0];
-    for (size_t i = 1; i < terms.size(); ++i) log_density = log_density + terms[i];
   }
-  for (const torch::Tensor& log_jacobian : log_jacobians) log_density = log_density + log_jacobian;
-  return log_density.reshape({-1});
+  return sum_all(terms).reshape({-1});
 }
 
 torch::Tensor PotentialEnergy::log_density(const torch::Tensor& z) const {
