@@ -43,6 +43,23 @@ TEST_CASE("infer_discrete's MAP is the brute-force most probable assignment") {
   REQUIRE(values[2].sizes() == c10::IntArrayRef({4}));
   for (int64_t i = 0; i < 4; ++i)
     CHECK(values[2][i].item<double>() == static_cast<double>(best->first.c[i]));
+
+  SUBCASE("first_available_dim guessed from the model") {
+    const auto guessed = decoded(config_enumerate(std::ref(model)),
+                                 InferDiscreteOptions().temperature(0), {"a", "b", "c"});
+    for (size_t i = 0; i < values.size(); ++i) CHECK(torch::equal(guessed[i], values[i]));
+  }
+  SUBCASE("an enumeration dim on the plate's dim names the plate and the fix") {
+    const std::string message = ppl::testing::what_of([&] {
+      decoded(config_enumerate(std::ref(model)),
+              InferDiscreteOptions().first_available_dim(-1).temperature(0), {"a"});
+    });
+    INFO(message);
+    CHECK(ppl::testing::contains(message,
+                                 "plate 'data' at dim -1 collides with parallel enumeration, which "
+                                 "puts enumerated values at dim -1 and leftwards"));
+    CHECK(ppl::testing::contains(message, "or first_available_dim to -2 (infer_discrete)"));
+  }
 }
 
 TEST_CASE("infer_discrete's MAP of an HMM is the Viterbi path") {

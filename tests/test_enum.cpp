@@ -51,7 +51,7 @@ TEST_CASE("parallel enumeration puts each support along its own dim left of the 
   CHECK(trace.at("x").log_prob.sizes() ==
         c10::IntArrayRef({2, 1, 5}));  // x depends on a through b only
   const std::map<int64_t, std::string> expected_dims{{-3, "b"}, {-2, "a"}};
-  CHECK(trace.at("x").enum_dims == expected_dims);
+  CHECK(ppl::handlers::enumeration_dims(trace.at("x")) == expected_dims);
 }
 
 TEST_CASE("markov recycles enumeration dims after `history` steps") {
@@ -70,7 +70,8 @@ TEST_CASE("markov recycles enumeration dims after `history` steps") {
     CHECK(dims.size() == static_cast<size_t>(history + 1));
     // Each site sees the sites of the last `history` steps, on distinct dims.
     const auto& last = trace.at("x_9");
-    CHECK(last.enum_dims.size() == static_cast<size_t>(history + 1));
+    CHECK(last.enumeration->markov_scope.has_value());
+    CHECK(ppl::handlers::enumeration_dims(last).size() == static_cast<size_t>(history + 1));
   }
 }
 

@@ -45,9 +45,9 @@ double mean_of_particle_losses(const ppl::infer::Program& model, const ppl::infe
   for (int64_t k = 0; k < num_particles; ++k) {
     ppl::Trace particle;
     for (const ppl::Site& site : draws.sites()) {
-      if (!site.is_sample()) continue;
+      if (site.type == ppl::MessageType::param) continue;
       ppl::Message draw = site;
-      if (!site.is_subsample) draw.value = site.value[k];
+      if (site.is_sample()) draw.value = site.value[k];
       particle.add(draw);
     }
     total += single.loss(model, h::replay(guide, particle));
@@ -283,6 +283,22 @@ TEST_CASE("vectorized particles: clear errors for a missing or exceeded max_plat
                        std::invalid_argument);
   CHECK(ppl::handler_stack().empty());
   CHECK_NOTHROW(elbo.loss(latent_in_plate, latent_in_plate));
+
+  // A model that reads its latent as one vector (w.dot) fails inside the particle plate: the
+  // error names the plate, its dim and the last site with its batch shape.
+  auto unbroadcastable = [] {
+    auto w = ppl::sample("w", Normal(torch::zeros({3}, torch::kDouble), 1.0).to_event(1));
+    ppl::sample("y", Normal(w.dot(torch::ones({3}, torch::kDouble)), 1.0), real(0.5));
+  };
+  const std::string message =
+      ppl::testing::what_of([&] { elbo.loss(unbroadcastable, unbroadcastable); });
+  INFO(message);
+  CHECK(ppl::testing::contains(
+      message,
+      "(the program ran vectorized by vectorize_particles: every site is inside plate "
+      "'num_particles_vectorized' of size 4 at dim -2, left of the program's own "
+      "plates; the last sample site, 'w', has batch shape (4, 1)"));
+  CHECK(ppl::testing::contains(message, "guide failed after sample site 'w'"));
 }
 
 }  // namespace test_particles

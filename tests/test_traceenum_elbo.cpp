@@ -160,6 +160,19 @@ TEST_CASE("TraceEnum_ELBO names the sites it cannot handle") {
     CHECK(ppl::testing::contains(message, "'x' in plates {a}"));
     CHECK(ppl::testing::contains(message, "'y' in plates {b}"));
   }
+  SUBCASE("an enumeration dim on a plate's dim: the plate, its dim and the nesting that fits") {
+    BranchingModel model;
+    const std::string message = ppl::testing::what_of([&] {
+      TraceEnum_ELBO(ELBOOptions().max_plate_nesting(0))
+          .loss(config_enumerate(std::ref(model)), no_guide);
+    });
+    INFO(message);
+    CHECK(ppl::testing::contains(
+        message,
+        "plate 'data' at dim -1 collides with parallel enumeration, which puts "
+        "enumerated values at dim -1 and leftwards (max_plate_nesting 0); set "
+        "max_plate_nesting to at least 1 (TraceEnum_ELBO, MCMC)"));
+  }
   SUBCASE("a site marked for enumeration without a finite support") {
     auto model = [] {
       ppl::sample("z", ppl::dist::Normal(0.0, 1.0), {},

@@ -134,12 +134,12 @@ TEST_CASE("a non-finite loss names the first site whose log-prob is not finite")
   CHECK_THROWS_WITH_AS(svi.evaluate_loss(x), doctest::Contains("site 'obs' in the model"),
                        std::runtime_error);
 
-  // A NaN parameter in the guide: its Normal's argument check names the site; with validation
-  // off the loss is NaN and the guide's site is named (guide sites come first).
+  // A NaN parameter in the guide: its Normal's argument check fails after the param; with
+  // validation off the loss is NaN and the guide's site is named (guide sites come first).
   store.set("loc", torch::tensor(std::nan(""), torch::kDouble));
   CHECK_THROWS_WITH_AS(svi.evaluate_loss(x),
-                       doctest::Contains("guide failed after param site 'loc': sample site 'z': "
-                                         "Normal: argument 'loc' must be real, found nan"),
+                       doctest::Contains("guide failed after param site 'loc': Normal: argument "
+                                         "'loc' must be real, found nan"),
                        std::invalid_argument);
 
   // With validation off as well: a non-finite loss is an error (Pyro warns), never a silent NaN.
@@ -165,6 +165,49 @@ TEST_CASE("with validation off, model/guide mismatches and shapes are not checke
     CHECK(std::isfinite(elbo.loss(model, guide)));
   }
   CHECK(ppl::is_validation_enabled());
+}
+
+TEST_CASE("a guide value outside the model's support is blamed on that site and the guide") {
+  const ValidationScope on(true);
+  const torch::Tensor x = torch::tensor({1.0, 3.0, 2.0}, torch::kDouble);
+  const auto scalar = [](double value) { return torch::full({}, value, torch::kDouble); };
+  // The guide's Normal (support real) draws a negative rate for the model's Gamma.
+  auto guide = [&](const torch::Tensor&) {
+    ppl::sample("rate", Normal(scalar(-2.0), scalar(0.1)));
+  };
+  const std::string expected =
+      "sample site 'rate': the guide drew a value outside the model's support: found -";
+  const std::string supports =
+      "(the model's Gamma has support nonnegative, the guide's Normal has support real)";
+
+  SUBCASE("the model fails downstream, at the observed site's distribution") {
+    auto model = [&](const torch::Tensor& data) {
+      auto rate = ppl::sample("rate", ppl::dist::Gamma(scalar(2.0), scalar(1.0)));
+      ppl::plate plate("data", data.size(0));
+      ppl::sample("obs", ppl::dist::Poisson(rate), data);
+    };
+    const std::string message =
+        ppl::testing::what_of([&] { ppl::infer::Trace_ELBO().loss(model, guide, x); });
+    INFO(message);
+    CHECK(message.rfind(expected, 0) == 0);
+    CHECK(ppl::testing::contains(message, supports));
+    CHECK(ppl::testing::contains(message,
+                                 "the model then failed: model failed after sample "
+                                 "site 'rate': Poisson: argument 'rate' must be "));
+    CHECK_THROWS_AS(ppl::infer::Trace_ELBO().loss(model, guide, x), std::invalid_argument);
+  }
+  SUBCASE("the model runs, and the site's own log-prob fails") {
+    auto model = [&](const torch::Tensor& data) {
+      auto rate = ppl::sample("rate", ppl::dist::Gamma(scalar(2.0), scalar(1.0)));
+      ppl::plate plate("data", data.size(0));
+      ppl::sample("obs", Normal(rate, 1.0), data);
+    };
+    const std::string message =
+        ppl::testing::what_of([&] { ppl::infer::Trace_ELBO().loss(model, guide, x); });
+    INFO(message);
+    CHECK(message.rfind(expected, 0) == 0);
+    CHECK(ppl::testing::contains(message, supports));
+  }
 }
 
 }  // namespace test_validation

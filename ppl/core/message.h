@@ -31,9 +31,23 @@ using TensorDict = std::unordered_map<std::string, torch::Tensor>;
 using InferValue = std::variant<bool, int64_t, double, std::string, torch::Tensor>;
 using InferDict = std::map<std::string, InferValue>;
 
-enum class MessageType { sample, param };
+/// `subsample`: the site where a subsampled plate draws its indices. Not a latent of the model,
+/// no log-prob to speak of, never broadcast or batched; replay gives it the recorded indices.
+enum class MessageType { sample, param, subsample };
 
 std::string to_string(MessageType type);
+
+/// A sample site's record of parallel enumeration, written by the enumeration handlers.
+struct Enumeration {
+  /// The dim along which this site's own values lie, when it is enumerated in parallel.
+  std::optional<int64_t> dim;
+  /// The enumeration dims this site's value and log-prob may vary along, each with the
+  /// enumerated site whose values lie along it (Pyro's `_dim_to_id`).
+  std::map<int64_t, std::string> dims;
+  /// The sites that enclosing `markov` steps make visible to this one; nullopt outside every
+  /// markov context.
+  std::optional<std::vector<std::string>> markov_scope;
+};
 
 struct Message {
   MessageType type = MessageType::sample;
@@ -50,16 +64,10 @@ struct Message {
   torch::Tensor mask;  ///< boolean, broadcast against the log-prob; undefined = keep all
   std::vector<PlateFrame> cond_indep_stack;  ///< outermost plate first
   InferDict infer;
-  /// The site where a subsampled plate draws its indices: not a latent of the model, no
-  /// log-prob to speak of, never broadcast or batched.
-  bool is_subsample = false;
-  /// Parallel enumeration (handlers/enum.h): the enumeration dims that this site's value and
-  /// log-prob may vary along, each with the enumerated site whose values lie along it (Pyro's
-  /// `_dim_to_id`). Empty when nothing is enumerated.
-  std::map<int64_t, std::string> enum_dims;
-  /// The sites that enclosing `markov` steps make visible to this one; nullopt outside every
-  /// markov context.
-  std::optional<std::vector<std::string>> markov_scope;
+  /// What enumeration (handlers/enum.h, handlers/markov.h) records; nullopt outside it.
+  std::optional<Enumeration> enumeration;
+  /// `enumeration`, created empty when absent.
+  Enumeration& enumeration_record() { return enumeration ? *enumeration : enumeration.emplace(); }
 
   // Param sites: how to create the parameter when the param store has no such name.
   std::function<torch::Tensor()> param_init;  ///< the initial (constrained) value

@@ -19,10 +19,10 @@ void default_process_message(Message& msg) {
     msg.done = true;
     return;
   }
-  if (msg.type == MessageType::sample) {
-    msg.value = msg.fn->draw({}, current_generator());
-  } else {
+  if (msg.type == MessageType::param) {
     msg.value = param_store().get_param(msg.name, msg.param_init, msg.constraint);
+  } else {
+    msg.value = msg.fn->draw({}, current_generator());
   }
   msg.done = true;
 }

@@ -3,6 +3,7 @@
 
 #include "ppl/core/message.h"
 
+#include <utility>
 #include <vector>
 
 namespace ppl {
@@ -35,6 +36,21 @@ class Messenger {
 
  private:
   bool installed_ = false;
+};
+
+/// Installs an existing handler for this object's lifetime: re-enters a handler that was exited,
+/// as a second `with handler:` in Python. std::logic_error if the handler is installed.
+class Reentry {
+ public:
+  [[nodiscard]] explicit Reentry(Messenger& handler) : handler_(&handler) { handler.enter(); }
+  Reentry(Reentry&& other) noexcept : handler_(std::exchange(other.handler_, nullptr)) {}
+  Reentry& operator=(Reentry&&) = delete;
+  ~Reentry() {
+    if (handler_) handler_->exit();
+  }
+
+ private:
+  Messenger* handler_;
 };
 
 /// The current thread's handlers, outermost first.

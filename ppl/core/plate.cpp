@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ppl {
@@ -11,6 +12,23 @@ namespace {
 std::vector<std::string>& allocated_dims() {
   thread_local std::vector<std::string> names;
   return names;
+}
+
+/// The first dims available to enumeration of the live EnumerationDimsReservations.
+std::vector<int64_t>& enumeration_dims() {
+  thread_local std::vector<int64_t> first_available_dims;
+  return first_available_dims;
+}
+
+void check_not_enumeration_dim(const std::string& name, int64_t dim) {
+  for (int64_t first_available_dim : enumeration_dims()) {
+    if (dim > first_available_dim) continue;
+    throw std::invalid_argument(fmt::format(
+        "plate '{}' at dim {} collides with parallel enumeration, which puts enumerated values "
+        "at dim {} and leftwards (max_plate_nesting {}); set max_plate_nesting to at least {} "
+        "(TraceEnum_ELBO, MCMC), or first_available_dim to {} (infer_discrete)",
+        name, dim, first_available_dim, -first_available_dim - 1, -dim, dim - 1));
+  }
 }
 
 int64_t allocate_dim(const std::string& name, std::optional<int64_t> requested) {
@@ -34,6 +52,7 @@ int64_t allocate_dim(const std::string& name, std::optional<int64_t> requested) 
         "plates '{}' and '{}' collide at dim={}; try moving one of them left, e.g. dim={}", name,
         slot, dim, dim - 1));
   }
+  check_not_enumeration_dim(name, dim);
   slot = name;
   return dim;
 }
@@ -86,8 +105,26 @@ PlateFrame make_frame(std::string name, int64_t size, const PlateOptions& option
 
 }  // namespace
 
+EnumerationDimsReservation::EnumerationDimsReservation(int64_t first_available_dim)
+    : first_available_dim_(first_available_dim) {
+  const auto& names = allocated_dims();
+  enumeration_dims().push_back(first_available_dim);
+  try {
+    for (size_t k = names.size(); k-- > 0;)
+      if (!names[k].empty()) check_not_enumeration_dim(names[k], -static_cast<int64_t>(k) - 1);
+  } catch (...) {
+    enumeration_dims().pop_back();
+    throw;
+  }
+}
+
+EnumerationDimsReservation::~EnumerationDimsReservation() {
+  auto& dims = enumeration_dims();
+  dims.erase(std::find(dims.rbegin(), dims.rend(), first_available_dim_).base() - 1);
+}
+
 void broadcast_to_plates(Message& msg) {
-  if (msg.type != MessageType::sample || msg.done || msg.is_subsample) return;
+  if (msg.type != MessageType::sample || msg.done) return;
   const dist::Shape& actual = msg.fn->batch_shape();
   constexpr int64_t kFree = -1;
   dist::Shape target(actual);
@@ -120,7 +157,7 @@ plate::plate(std::string name, int64_t size, PlateOptions options)
     Message msg;
     msg.name = frame_.name;
     msg.fn = std::make_shared<Subsample>(frame_.full_size, frame_.size, device_);
-    msg.is_subsample = true;
+    msg.type = MessageType::subsample;
     try {
       apply_stack(msg);
     } catch (...) {
@@ -147,35 +184,23 @@ const torch::Tensor& plate::indices() const {
 }
 
 void plate::process_message(Message& msg) {
-  if (msg.is_subsample && msg.name == frame_.name) return;  // its own indices, drawn outside it
+  if (msg.type == MessageType::subsample && msg.name == frame_.name)
+    return;  // its own indices, drawn outside it
   msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame_);
   if (frame_.size != frame_.full_size && frame_.size > 0)
     msg.scale *= static_cast<double>(frame_.full_size) / static_cast<double>(frame_.size);
   broadcast_to_plates(msg);
 }
 
-struct plate_range::iterator::Scope : Messenger {
-  PlateFrame frame;
-  explicit Scope(PlateFrame f) : frame(std::move(f)) {}
-  void process_message(Message& msg) override {
-    msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame);
-  }
-};
-
-plate_range::iterator::iterator(const plate_range* range, int64_t index)
-    : range_(range), index_(index) {
-  if (range_ && index_ < range_->size_)
-    scope_ = std::make_shared<Scope>(
-        PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
-}
-
-plate_range::iterator& plate_range::iterator::operator++() {
-  scope_.reset();
-  ++index_;
-  if (index_ < range_->size_)
-    scope_ = std::make_shared<Scope>(
-        PlateFrame{range_->name_, std::nullopt, range_->size_, range_->size_, index_});
-  return *this;
+std::unique_ptr<Messenger> plate_range::step(int64_t index) const {
+  struct Iteration : Messenger {
+    PlateFrame frame;
+    explicit Iteration(PlateFrame f) : frame(std::move(f)) {}
+    void process_message(Message& msg) override {
+      msg.cond_indep_stack.insert(msg.cond_indep_stack.begin(), frame);
+    }
+  };
+  return std::make_unique<Iteration>(PlateFrame{name_, std::nullopt, size(), size(), index});
 }
 
 }  // namespace ppl

@@ -2,6 +2,7 @@
 // Plates: conditional independence along a batch dim (Pyro's `pyro.plate`).
 
 #include "ppl/core/messenger.h"
+#include "ppl/core/scoped_range.h"
 
 #include <torch/arg.h>
 
@@ -44,6 +45,21 @@ class plate : public Messenger {
   mutable torch::Tensor indices_;  // made on first use when not subsampling
 };
 
+/// Keeps plates off the dims that parallel enumeration (handlers/enum.h) puts values on: while
+/// one is alive in a thread, a plate at `first_available_dim` or left of it, active already or
+/// entered later, is std::invalid_argument naming the plate, its dim and the max_plate_nesting /
+/// first_available_dim that fits it (instead of a shape mismatch at some later site).
+class EnumerationDimsReservation {
+ public:
+  [[nodiscard]] explicit EnumerationDimsReservation(int64_t first_available_dim);
+  ~EnumerationDimsReservation();
+  EnumerationDimsReservation(const EnumerationDimsReservation&) = delete;
+  EnumerationDimsReservation& operator=(const EnumerationDimsReservation&) = delete;
+
+ private:
+  int64_t first_available_dim_;
+};
+
 /// Pyro's BroadcastMessenger step: expands the batch shape of a sample site's distribution to
 /// the sizes of the vectorized plates in its `cond_indep_stack` (size-1 and missing dims take the
 /// plate's size; other dims keep theirs). std::invalid_argument naming the site and the plate
@@ -53,30 +69,14 @@ void broadcast_to_plates(Message& msg);
 /// A sequential plate: `for (int64_t i : ppl::plate_range("loop", n)) {...}` is Python's
 /// `for i in pyro.plate("loop", n):`. Sites in iteration i get a frame without a dim and with
 /// counter i; they need distinct names. No broadcasting happens.
-class plate_range {
+class plate_range : public ScopedRange<plate_range> {
  public:
-  plate_range(std::string name, int64_t size) : name_(std::move(name)), size_(size) {}
-
-  class iterator {
-   public:
-    iterator(const plate_range* range, int64_t index);
-    int64_t operator*() const { return index_; }
-    iterator& operator++();
-    bool operator!=(const iterator& other) const { return index_ != other.index_; }
-
-   private:
-    struct Scope;
-    const plate_range* range_;
-    int64_t index_;
-    std::shared_ptr<Scope> scope_;  // the handler active for the current iteration
-  };
-
-  iterator begin() const { return iterator(this, 0); }
-  iterator end() const { return iterator(nullptr, size_); }
+  plate_range(std::string name, int64_t size) : ScopedRange(size), name_(std::move(name)) {}
+  /// The handler of iteration `index`: adds its frame to every site.
+  std::unique_ptr<Messenger> step(int64_t index) const;
 
  private:
   std::string name_;
-  int64_t size_;
 };
 
 }  // namespace ppl

@@ -12,19 +12,8 @@
 
 namespace ppl {
 
-namespace {
-
-/// Throws the argument error of a distribution built since the last site, under this site's name.
-void report_argument_error(const std::string& name) {
-  if (auto error = dist::take_argument_error())
-    throw std::invalid_argument(fmt::format("sample site '{}': {}", name, *error));
-}
-
-}  // namespace
-
 torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
                      const Observation& observation, InferDict infer) {
-  report_argument_error(name);
   const torch::Tensor& obs = observation.value();
   if (handler_stack().empty()) return obs.defined() ? obs : fn->draw({}, current_generator());
   Message msg;
@@ -40,7 +29,6 @@ torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
 
 torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
                      const Observation& observation, InferDict infer) {
-  report_argument_error(name);
   const torch::Tensor& obs = observation.value();
   if (handler_stack().empty()) return obs.defined() ? obs : fn.draw({}, current_generator());
   return sample(name, fn.clone(), observation, std::move(infer));

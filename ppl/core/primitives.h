@@ -31,8 +31,6 @@ class Observation {
 
 /// Draws a value for site `name` from `fn`, or observes `obs` when there is one. What happens
 /// is up to the installed handlers; with none, returns `obs` or a draw (rsample if available).
-/// Inside a traced model or guide, an invalid argument of a distribution built since the last
-/// site is reported here, as std::invalid_argument naming this site.
 torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
                      const Observation& obs = {}, InferDict infer = {});
 torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const Observation& obs = {},

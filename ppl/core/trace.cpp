@@ -38,7 +38,15 @@ struct SumOfCpuScalars : torch::autograd::Function<SumOfCpuScalars> {
 }  // namespace
 
 std::string to_string(MessageType type) {
-  return type == MessageType::sample ? "sample" : "param";
+  switch (type) {
+    case MessageType::sample:
+      return "sample";
+    case MessageType::param:
+      return "param";
+    case MessageType::subsample:
+      return "subsample";
+  }
+  return "unknown";
 }
 
 bool Site::is_latent() const {
@@ -139,7 +147,7 @@ std::string Trace::format_shapes() const {
   }
   rows.push_back({"Sample Sites:", "", ""});
   for (const Site& site : sites_) {
-    if (!site.is_sample()) continue;
+    if (site.type == MessageType::param) continue;
     const auto& batch = site.fn->batch_shape();
     const auto& event = site.fn->event_shape();
     rows.push_back({site.name + " dist", shape_text(batch), shape_text(event)});

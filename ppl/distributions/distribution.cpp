@@ -166,9 +166,9 @@ void Distribution::check_argument(const std::string& argument, const torch::Tens
                                   const torch::Tensor& satisfied,
                                   const std::string& constraint) const {
   if (satisfied.all().item<bool>()) return;
-  std::string error = fmt::format("{}: argument '{}' must be {}, {}", name(), argument, constraint,
-                                  constraints::describe_violation(value, satisfied));
-  if (!defer_argument_error(error)) throw std::invalid_argument(error);
+  throw std::invalid_argument(fmt::format("{}: argument '{}' must be {}, {}", name(), argument,
+                                          constraint,
+                                          constraints::describe_violation(value, satisfied)));
 }
 
 torch::Tensor Distribution::support_along_batch(const torch::Tensor& values, bool expand) const {

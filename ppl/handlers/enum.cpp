@@ -35,9 +35,12 @@ std::string enumeration_of(const Message& msg) {
 }
 
 std::optional<int64_t> enumerate_dim_of(const Message& msg) {
-  auto it = msg.infer.find("_enumerate_dim");
-  if (it == msg.infer.end()) return std::nullopt;
-  return std::get<int64_t>(it->second);
+  return msg.enumeration ? msg.enumeration->dim : std::nullopt;
+}
+
+const std::map<int64_t, std::string>& enumeration_dims(const Message& msg) {
+  static const std::map<int64_t, std::string> none;
+  return msg.enumeration ? msg.enumeration->dims : none;
 }
 
 void check_enumeration_strategy(const std::string& strategy) {
@@ -52,8 +55,8 @@ ConfigEnumerateMessenger::ConfigEnumerateMessenger(std::string strategy)
 }
 
 void ConfigEnumerateMessenger::process_message(Message& msg) {
-  if (msg.type != MessageType::sample || msg.is_observed || msg.is_subsample ||
-      msg.infer.count("enumerate") || !msg.fn->has_enumerate_support())
+  if (msg.type != MessageType::sample || msg.is_observed || msg.infer.count("enumerate") ||
+      !msg.fn->has_enumerate_support())
     return;
   msg.infer["enumerate"] = strategy_;
 }
@@ -64,15 +67,18 @@ EnumMessenger::EnumMessenger(int64_t first_available_dim)
     throw std::invalid_argument(fmt::format(
         "EnumMessenger: first_available_dim must be negative (-1 - max_plate_nesting), got {}",
         first_available_dim));
+  reservation_.emplace(first_available_dim);
 }
 
 void EnumMessenger::process_message(Message& msg) {
-  if (msg.type != MessageType::sample || msg.is_subsample) return;
+  if (msg.type != MessageType::sample) return;
   // The dims this site may see: every global one, and those of the sites its markov steps show.
-  auto& dims = msg.enum_dims;
+  Enumeration& record = msg.enumeration_record();
+  auto& dims = record.dims;
   dims.insert(global_dims_.begin(), global_dims_.end());
-  if (msg.markov_scope) {
-    for (const std::string& name : *msg.markov_scope) {
+  const auto& markov_scope = record.markov_scope;
+  if (markov_scope) {
+    for (const std::string& name : *markov_scope) {
       auto it = value_dims_.find(name);
       if (it != value_dims_.end()) dims.insert(it->second.begin(), it->second.end());
     }
@@ -81,7 +87,7 @@ void EnumMessenger::process_message(Message& msg) {
   check_enumerable(msg);
 
   int64_t dim;
-  if (msg.markov_scope) {  // local: any dim no visible site uses
+  if (markov_scope) {  // local: any dim no visible site uses
     dim = first_available_dim_;
     while (dims.count(dim)) --dim;
   } else {  // global: left of every dim used so far, never recycled
@@ -91,25 +97,23 @@ void EnumMessenger::process_message(Message& msg) {
   leftmost_dim_ = std::min(leftmost_dim_, dim);
   dims[dim] = msg.name;
   msg.value = support_along(*msg.fn, dim);
-  msg.infer["_enumerate_dim"] = dim;
+  record.dim = dim;
   msg.done = true;
 }
 
 void EnumMessenger::postprocess_message(Message& msg) {
-  if (msg.type != MessageType::sample || msg.is_subsample || msg.is_observed ||
-      !msg.value.defined())
-    return;
+  if (msg.type != MessageType::sample || msg.is_observed || !msg.value.defined()) return;
   // The dims later sites can read off this value (those of its batch part with size > 1).
   const int64_t batch_dims = msg.value.dim() - msg.fn->event_dim();
   auto& value_dims = value_dims_[msg.name];
   value_dims.clear();
-  for (const auto& [dim, name] : msg.enum_dims)
+  for (const auto& [dim, name] : enumeration_dims(msg))
     if (batch_dims >= -dim && msg.value.size(dim - msg.fn->event_dim()) > 1)
       value_dims.emplace(dim, name);
 }
 
 void SequentialEnumMessenger::process_message(Message& msg) {
-  if (msg.type != MessageType::sample || msg.is_subsample || msg.done || msg.is_observed ||
+  if (msg.type != MessageType::sample || msg.done || msg.is_observed ||
       enumeration_of(msg) != "sequential")
     return;
   check_enumerable(msg);

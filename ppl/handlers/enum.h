@@ -4,6 +4,7 @@
 // once per value (sequential). Pyro's config_enumerate, poutine.enum and iter_discrete_traces.
 
 #include "ppl/core/messenger.h"
+#include "ppl/core/plate.h"
 
 #include <functional>
 #include <map>
@@ -15,9 +16,12 @@ namespace ppl::handlers {
 /// How a site is enumerated: its `infer["enumerate"]`, "" when it is not.
 std::string enumeration_of(const Message& msg);
 
-/// The enumeration dim a parallel-enumerated site was given (`infer["_enumerate_dim"]`), or
-/// nullopt.
+/// The enumeration dim a parallel-enumerated site was given, or nullopt.
 std::optional<int64_t> enumerate_dim_of(const Message& msg);
+
+/// The enumeration dims a site's value and log-prob may vary along, with the enumerated site
+/// whose values lie along each (empty outside enumeration).
+const std::map<int64_t, std::string>& enumeration_dims(const Message& msg);
 
 /// std::invalid_argument unless `strategy` is "parallel" or "sequential".
 void check_enumeration_strategy(const std::string& strategy);
@@ -47,8 +51,8 @@ auto config_enumerate(Fn fn, std::string strategy = "parallel") {
 /// it broadcast along `d`. Dims are taken from `first_available_dim` leftwards (Pyro's
 /// `-1 - max_plate_nesting`); a site in a `markov` step reuses the dims of sites its step cannot
 /// see. Records at every sample site the dims its value and log-prob may vary along
-/// (`Message::enum_dims`). The same handler may be exited and entered again to continue the
-/// allocation in another program (the model after its guide).
+/// (`Message::enumeration`). While it lives, a plate at `first_available_dim` or left of it is an
+/// error naming the plate and the max_plate_nesting that fits (EnumerationDimsReservation).
 class EnumMessenger : public Messenger {
  public:
   [[nodiscard]] explicit EnumMessenger(int64_t first_available_dim);
@@ -61,6 +65,7 @@ class EnumMessenger : public Messenger {
  private:
   int64_t first_available_dim_;
   int64_t leftmost_dim_;
+  std::optional<EnumerationDimsReservation> reservation_;
   std::map<int64_t, std::string> global_dims_;  // dims of sites outside every markov step
   std::map<std::string, std::map<int64_t, std::string>> value_dims_;  // site -> its value's dims
 };

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <optional>
 #include <stdexcept>
 
 namespace ppl::handlers {
@@ -33,13 +32,9 @@ std::string where(const std::string& program, const Trace& trace) {
 }  // namespace
 
 void rethrow_in_program(const std::string& program, const Trace& trace) {
-  const std::optional<std::string> argument_error = dist::take_argument_error();
   const auto message = [&](const char* what) {
-    std::string original = without_cpp_frames(what);
-    if (argument_error && original != *argument_error)
-      original = fmt::format("{} (and then: {})", *argument_error, original);
-    return fmt::format("{}: {}\n{} trace:\n{}", where(program, trace), original, program,
-                       trace.format_shapes());
+    return fmt::format("{}: {}\n{} trace:\n{}", where(program, trace), without_cpp_frames(what),
+                       program, trace.format_shapes());
   };
   try {
     throw;
@@ -47,8 +42,7 @@ void rethrow_in_program(const std::string& program, const Trace& trace) {
     throw;
   } catch (const std::exception& e) {
     const std::string text = message(e.what());
-    // A waiting argument error is the cause: its category wins.
-    if (argument_error || dynamic_cast<const std::invalid_argument*>(&e))
+    if (dynamic_cast<const std::invalid_argument*>(&e))
       throw InProgramError<std::invalid_argument>(text);
     if (dynamic_cast<const std::out_of_range*>(&e)) throw InProgramError<std::out_of_range>(text);
     if (dynamic_cast<const std::logic_error*>(&e)) throw InProgramError<std::logic_error>(text);

@@ -3,7 +3,6 @@
 
 #include "ppl/core/messenger.h"
 #include "ppl/core/trace.h"
-#include "ppl/distributions/validation.h"
 
 #include <string>
 #include <utility>
@@ -30,22 +29,17 @@ class TraceMessenger : public Messenger {
 /// "guide") failed after the last site of `trace`, the original message, and the trace's table
 /// of site shapes (as Pyro's trace). The category is kept: std::invalid_argument,
 /// std::out_of_range and std::logic_error stay what they are, anything else (a LibTorch error
-/// among them, without its C++ frames) becomes std::runtime_error. A distribution's argument
-/// error still waiting for a sample site comes first: it is the cause. An exception rethrown so
+/// among them, without its C++ frames) becomes std::runtime_error. An exception rethrown so
 /// once passes unchanged through enclosing traced programs.
 [[noreturn]] void rethrow_in_program(const std::string& program, const Trace& trace);
 
 /// Runs `fn()` under `tracer`, which is installed, as the traced `program` ("model", "guide"):
-/// what it throws comes out through `rethrow_in_program`, and a distribution built with an
-/// invalid argument is reported at the next sample site under that site's name (or, when none
-/// comes, as the program's error).
+/// what it throws comes out through `rethrow_in_program` (a distribution built with an invalid
+/// argument: "model failed after sample site 'z': Normal: argument 'scale' must be positive...").
 template <class Fn>
 void run_traced(TraceMessenger& tracer, const std::string& program, Fn&& fn) {
-  dist::DeferArgumentErrors argument_errors;
   try {
     std::forward<Fn>(fn)();
-    if (auto error = dist::take_argument_error())
-      throw std::invalid_argument(*error + " (a distribution that reached no sample site)");
   } catch (...) {
     rethrow_in_program(program, tracer.trace());
   }

@@ -1,5 +1,7 @@
 #include "ppl/infer/contract.h"
 
+#include "ppl/handlers/enum.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -135,8 +137,9 @@ Factor site_factor(const Site& site, const torch::Tensor& log_prob, const Trace&
       factor.dims.push_back({frame->name, true, size});
       continue;
     }
-    auto enumerated = site.enum_dims.find(dim);
-    if (enumerated == site.enum_dims.end()) {
+    const auto& enumerated_dims = handlers::enumeration_dims(site);
+    auto enumerated = enumerated_dims.find(dim);
+    if (enumerated == enumerated_dims.end()) {
       throw std::runtime_error(fmt::format(
           "sample site '{}': its log_prob varies along dim {} (size {}), which is neither one of "
           "its plates nor the dim of an enumerated site it can see; put the batched tensor in a "

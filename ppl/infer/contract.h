@@ -33,7 +33,7 @@ struct Factor {
 };
 
 /// The factor of a trace site: `log_prob` (the site's, or another tensor of its shape) with its
-/// dims named from the site's plates and `Message::enum_dims`; size-1 dims are dropped.
+/// dims named from the site's plates and `Message::enumeration`; size-1 dims are dropped.
 /// std::runtime_error naming the site when a dim of size > 1 is neither.
 Factor site_factor(const Site& site, const torch::Tensor& log_prob, const Trace& trace);
 

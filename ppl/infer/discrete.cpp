@@ -86,8 +86,12 @@ Trace discrete_posterior_trace(const Program& model, const InferDiscreteOptions&
   Trace trace;
   {
     handlers::BlockMessenger hide;
+    const int64_t first_available_dim =
+        options.first_available_dim()
+            ? *options.first_available_dim()
+            : -1 - guess_max_plate_nesting(handlers::trace(model, false, "model").get_trace());
     handlers::TraceMessenger tracer;
-    handlers::EnumMessenger enumerate(options.first_available_dim());
+    handlers::EnumMessenger enumerate(first_available_dim);
     handlers::run_traced(tracer, "model", model);
     trace = std::move(tracer.trace());
   }
@@ -96,7 +100,7 @@ Trace discrete_posterior_trace(const Program& model, const InferDiscreteOptions&
   std::set<std::string> enumerated;
   std::vector<Factor> factors;
   for (const Site& site : trace.sites()) {
-    if (!site.is_sample() || site.is_subsample) continue;
+    if (!site.is_sample()) continue;
     if (handlers::enumerate_dim_of(site)) enumerated.insert(site.name);
     factors.push_back(site_factor(site, site.log_prob, trace));
   }
@@ -115,8 +119,7 @@ Trace discrete_posterior_trace(const Program& model, const InferDiscreteOptions&
   }
   for (Site& site : trace.sites()) {
     if (choices.count(site.name)) site.value = value_of(site, choices.at(site.name));
-    site.infer.erase("_enumerate_dim");
-    site.enum_dims.clear();
+    site.enumeration.reset();
     site.unscaled_log_prob = site.log_prob = site.log_prob_sum = torch::Tensor();
   }
   return trace;

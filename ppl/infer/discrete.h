@@ -11,8 +11,10 @@
 namespace ppl::infer {
 
 struct InferDiscreteOptions {
-  /// The first dim left of the model's plates: -1 - max_plate_nesting.
-  TORCH_ARG(int64_t, first_available_dim) = -1;
+  /// The first dim left of the model's plates: -1 - max_plate_nesting. When not given, guessed
+  /// from one run of the model without enumeration (its values drawn, hidden from outer
+  /// handlers), as TraceEnum_ELBO guesses max_plate_nesting.
+  TORCH_ARG(std::optional<int64_t>, first_available_dim);
   /// 0: the jointly most probable values (max-product, Viterbi for an HMM); 1: a draw from the
   /// joint posterior (forward filtering, backward sampling).
   TORCH_ARG(int64_t, temperature) = 1;

@@ -1,7 +1,7 @@
 #pragma once
 // The ELBO interface: losses of a (model, guide) pair, -ELBO estimates.
 
-#include "ppl/core/trace.h"
+#include "ppl/infer/model_guide_checks.h"
 
 #include <torch/arg.h>
 
@@ -30,14 +30,6 @@ template <class Model, class Guide>
 using IfNotPrograms = std::enable_if_t<!std::is_same_v<std::decay_t<Model>, Program> ||
                                        !std::is_same_v<std::decay_t<Guide>, Program>>;
 
-/// One particle's traces: the guide's, and the model's run under replay of the guide's.
-struct TracePair {
-  Trace model;
-  Trace guide;
-};
-
-constexpr int64_t kUnlimitedPlateNesting = std::numeric_limits<int64_t>::max();
-
 struct ELBOOptions {
   /// Independent samples of the estimator, averaged.
   TORCH_ARG(int64_t, num_particles) = 1;
@@ -65,9 +57,9 @@ class ELBO {
   const ELBOOptions& options() const { return options_; }
   int64_t num_particles() const { return options_.num_particles(); }
 
-  /// The -ELBO estimate as a number; no gradients. By default the value of
-  /// `differentiable_loss` computed under torch::NoGradGuard.
-  virtual double loss(const Program& model, const Program& guide);
+  /// The -ELBO estimate as a number: `differentiable_loss` computed under torch::NoGradGuard
+  /// (which an ELBO may use to skip its surrogate terms), checked with `check_finite_loss`.
+  double loss(const Program& model, const Program& guide);
   /// A tensor equal to the -ELBO estimate whose gradient is an unbiased estimate of -ELBO's.
   torch::Tensor differentiable_loss(const Program& model, const Program& guide) {
     return differentiable_loss(model, guide, nullptr);
@@ -77,7 +69,7 @@ class ELBO {
                                             std::vector<TracePair>* particles) = 0;
   /// Computes `differentiable_loss`, backpropagates it into the parameters' `.grad`, and
   /// returns the -ELBO estimate (checked with `check_finite_loss`).
-  virtual double loss_and_grads(const Program& model, const Program& guide);
+  double loss_and_grads(const Program& model, const Program& guide);
 
   /// The forms above for a model and guide taking `args` (temporaries too), as Pyro's
   /// `elbo.loss(model, guide, *args)`.
@@ -134,27 +126,5 @@ TracePair get_importance_traces(const Program& model, const Program& guide,
 /// Pyro's _guess_max_plate_nesting: the leftmost dim of the vectorized plates that the sample
 /// sites of `trace` are in (0 when none).
 int64_t guess_max_plate_nesting(const Trace& trace);
-
-/// When validation is on: `check_site_shape` for every sample site of both traces that has
-/// its log-prob.
-void check_site_shapes(const TracePair& traces, int64_t max_plate_nesting);
-
-/// As Pyro's check_site_shape, but raising std::runtime_error naming the site, with the
-/// trace's table of shapes: each log-prob dim inside a plate must have the plate's size, a
-/// dim outside every plate (within `max_plate_nesting`) must have size 1, two plates may not
-/// share a dim, and no site may be inside more than `max_plate_nesting` plates.
-void check_site_shape(const Site& site, const Trace& trace, int64_t max_plate_nesting);
-
-/// When `loss` is NaN or infinite (validation on or off): std::runtime_error naming the first
-/// sample site (guide sites first, in program order) whose log-prob is not finite, with the
-/// traces' tables of shapes. Returns `loss` otherwise.
-double check_finite_loss(double loss, const std::vector<TracePair>& particles);
-
-/// As Pyro's check_model_guide_match, but raising std::runtime_error: every latent of the guide
-/// must be a latent of the model and the reverse, except model sites summed out by parallel
-/// enumeration (a site marked for enumeration that was not enumerated, as under Trace_ELBO, is
-/// an error pointing to TraceEnum_ELBO); shared latents must agree in event_dim and in shape
-/// (up to broadcasting). Messages name the site and show both traces' shapes.
-void check_model_guide_match(const Trace& model_trace, const Trace& guide_trace);
 
 }  // namespace ppl::infer

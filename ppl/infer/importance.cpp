@@ -37,7 +37,7 @@ int64_t guess_max_plate_nesting_of(const Program& model, const Program& guide) {
 /// sites aside), added to `total` with broadcasting.
 void add_log_probs(const Trace& trace, double sign, torch::Tensor& total) {
   for (const Site& site : trace.sites()) {
-    if (!site.is_sample() || site.is_subsample) continue;
+    if (!site.is_sample()) continue;
     const torch::Tensor term = scale_and_mask(site.unscaled_log_prob, sign, site.mask);
     total = total.defined() ? total + term : term;
   }

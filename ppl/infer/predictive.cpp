@@ -1,9 +1,9 @@
 #include "ppl/infer/predictive.h"
 
-#include "ppl/core/plate.h"
 #include "ppl/handlers/block.h"
 #include "ppl/handlers/condition.h"
 #include "ppl/handlers/trace.h"
+#include "ppl/infer/vectorizing_plate.h"
 
 #include <fmt/format.h>
 
@@ -24,7 +24,7 @@ bool is_auxiliary_site(const Site& site) {
 /// A site returned by default and passed on from the guide to the model: a sample site that is
 /// neither a plate's subsample site nor an auxiliary `factor`.
 bool is_predictive_site(const Site& site) {
-  return site.is_sample() && !site.is_subsample && !is_auxiliary_site(site);
+  return site.is_sample() && !is_auxiliary_site(site);
 }
 
 /// The sample count: `requested`, or the leading dim shared by all posterior samples.
@@ -195,8 +195,9 @@ SampleDict predict_in_parallel(const PredictiveCall& call, int64_t max_plate_nes
   {
     handlers::TraceMessenger tracer;
     handlers::ConditionMessenger condition(std::move(conditioned));
-    plate samples(kPredictivePlate, call.num_samples, -(nesting + 1));
-    handlers::run_traced(tracer, call.role, call.program);
+    VectorizingPlate samples(kPredictivePlate, call.num_samples, -(nesting + 1),
+                             "Predictive(parallel=true)");
+    handlers::run_traced(tracer, call.role, [&] { samples.run(call.program); });
     trace = std::move(tracer.trace());
   }
   SampleDict predictions;

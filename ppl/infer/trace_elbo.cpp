@@ -69,28 +69,14 @@ class DownstreamLogRatio {
 
 }  // namespace
 
-double Trace_ELBO::loss(const Program& model, const Program& guide) {
-  torch::NoGradGuard no_grad;
-  torch::Tensor elbo;
-  std::vector<TracePair> particles;  // kept for the error report of a non-finite loss
-  Program model_wrapper, guide_wrapper;
-  const Program& particle_model = particle_program(model, model_wrapper);
-  const Program& particle_guide = particle_program(guide, guide_wrapper);
-  for (int64_t i = 0; i < num_passes(); ++i) {
-    auto traces = get_importance_traces(particle_model, particle_guide, checked_plate_nesting());
-    auto particle = traces.model.log_prob_sum() - traces.guide.log_prob_sum();
-    elbo = elbo.defined() ? elbo + particle : particle;
-    particles.push_back(std::move(traces));
-  }
-  return check_finite_loss(-elbo.item<double>() / static_cast<double>(num_particles()), particles);
-}
-
 torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Program& guide,
                                               std::vector<TracePair>* particles) {
   // ELBO = sum(model terms) - sum(reparameterized guide terms) - sum(other guide terms). The
   // surrogate whose gradient is unbiased replaces the other guide terms by score-function terms.
   // Vectorized, one pass holds every particle: its sums over all dims add the particles up,
   // and the particle plate keeps each particle's score-function terms to its own log-ratio.
+  // Without gradients (`loss`) the surrogate terms are skipped.
+  const bool surrogate = torch::GradMode::is_enabled();
   std::vector<torch::Tensor> model_terms, reparameterized_terms, other_guide_terms, score_terms;
   Program model_wrapper, guide_wrapper;
   const Program& particle_model = particle_program(model, model_wrapper);
@@ -107,7 +93,7 @@ torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Progra
         continue;
       }
       other_guide_terms.push_back(site.log_prob_sum);
-      if (site.is_subsample) continue;
+      if (!surrogate) continue;
       if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
       score_terms.push_back(
           (log_ratio->sum_to(vectorized_frames(site)) * site.unscaled_log_prob).sum());

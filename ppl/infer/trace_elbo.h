@@ -12,9 +12,7 @@ class Trace_ELBO : public ELBO {
  public:
   using ELBO::differentiable_loss;
   using ELBO::ELBO;
-  using ELBO::loss;
 
-  double loss(const Program& model, const Program& guide) override;
   torch::Tensor differentiable_loss(const Program& model, const Program& guide,
                                     std::vector<TracePair>* particles) override;
 };

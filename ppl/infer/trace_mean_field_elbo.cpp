@@ -21,7 +21,7 @@ torch::Tensor TraceMeanField_ELBO::differentiable_loss(const Program& model, con
     TracePair traces = get_traces(particle_model, particle_guide);
     std::unordered_set<std::string> analytic;  // latents whose term is -KL
     for (const Site& guide_site : traces.guide.sites()) {
-      if (!guide_site.is_sample() || guide_site.is_observed || guide_site.is_subsample) continue;
+      if (!guide_site.is_sample() || guide_site.is_observed) continue;
       const dist::Distribution& q = *guide_site.fn;
       if (pathwise && !q.has_rsample()) {
         throw std::runtime_error(fmt::format(

@@ -2,8 +2,6 @@
 
 #include "ppl/handlers/block.h"
 #include "ppl/handlers/enum.h"
-#include "ppl/handlers/replay.h"
-#include "ppl/handlers/trace.h"
 #include "ppl/infer/contract.h"
 
 #include <fmt/format.h>
@@ -13,10 +11,6 @@
 
 namespace ppl::infer {
 namespace {
-
-bool is_cost_site(const Site& site) {
-  return site.is_sample() && !site.is_subsample;
-}
 
 bool touches(const Factor& factor, const std::set<std::string>& sites) {
   for (const FactorDim& dim : factor.dims)
@@ -29,7 +23,7 @@ bool touches(const Factor& factor, const std::set<std::string>& sites) {
 std::set<std::string> model_enumerated_sites(const TracePair& traces) {
   std::set<std::string> sites;
   for (const Site& site : traces.model.sites()) {
-    if (!is_cost_site(site) || site.is_observed || traces.guide.contains(site.name)) continue;
+    if (!site.is_sample() || site.is_observed || traces.guide.contains(site.name)) continue;
     if (handlers::enumeration_of(site) == "sequential")
       throw std::invalid_argument(fmt::format(
           "TraceEnum_ELBO: model site '{}' is marked for sequential enumeration, which is "
@@ -48,7 +42,7 @@ std::vector<Factor> model_costs(const TracePair& traces) {
   std::optional<double> scale;
   std::string scale_site;
   for (const Site& site : traces.model.sites()) {
-    if (!is_cost_site(site)) continue;
+    if (!site.is_sample()) continue;
     Factor factor = site_factor(site, site.log_prob, traces.model);
     if (!touches(factor, summed)) {
       costs.push_back(std::move(factor));
@@ -75,25 +69,9 @@ void for_each_enumerated_traces(const Program& model, const Program& guide,
                                 int64_t first_available_dim,
                                 const std::function<void(TracePair&)>& visit) {
   handlers::enumerate_sequentially([&] {
-    TracePair traces;
+    // One allocation of dims for both programs: the model continues where its guide stopped.
     handlers::EnumMessenger enumerate(first_available_dim);
-    enumerate.exit();
-    {
-      handlers::TraceMessenger tracer;
-      enumerate.enter();
-      handlers::run_traced(tracer, "guide", guide);
-      enumerate.exit();
-      traces.guide = std::move(tracer.trace());
-    }
-    {
-      handlers::TraceMessenger tracer;
-      enumerate.enter();
-      handlers::ReplayMessenger replay(traces.guide);
-      handlers::run_traced(tracer, "model", model);
-      enumerate.exit();
-      traces.model = std::move(tracer.trace());
-    }
-    if (is_validation_enabled()) check_model_guide_match(traces.model, traces.guide);
+    TracePair traces = get_traces(model, guide);
     visit(traces);
   });
 }
@@ -105,7 +83,7 @@ torch::Tensor enumerated_elbo(const TracePair& traces) {
   // non-reparameterized draws (score-function gradients).
   std::vector<Factor> weights;
   for (const Site& site : traces.guide.sites()) {
-    if (!is_cost_site(site)) continue;
+    if (!site.is_sample()) continue;
     costs.push_back(site_factor(site, -site.log_prob, traces.guide));
     const torch::Tensor log_q = scale_and_mask(site.unscaled_log_prob, 1.0, site.mask);
     if (!handlers::enumeration_of(site).empty())

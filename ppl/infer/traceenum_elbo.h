@@ -20,7 +20,6 @@ class TraceEnum_ELBO : public ELBO {
  public:
   using ELBO::differentiable_loss;
   using ELBO::ELBO;
-  using ELBO::loss;
 
   torch::Tensor differentiable_loss(const Program& model, const Program& guide,
                                     std::vector<TracePair>* particles) override;

@@ -59,7 +59,7 @@ TensorDict AutoContinuousImpl::sample_latents() {
   for (size_t i = 0; i < parts.size(); ++i) {
     const LatentSite& site = latents()[i];
     auto [value, log_density] = site.constrain(parts[i]);
-    PlateScope plates(*this, site);
+    const auto plates = enter_plates(site);
     result[site.name] = sample(
         site.name, std::make_shared<const dist::Delta>(value, log_density, site.event_dim()));
   }

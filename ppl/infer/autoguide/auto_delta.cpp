@@ -23,7 +23,7 @@ TensorDict AutoDeltaImpl::sample_latents() {
   TensorDict result;
   for (size_t i = 0; i < latents().size(); ++i) {
     const LatentSite& site = latents()[i];
-    PlateScope plates(*this, site);
+    const auto plates = enter_plates(site);
     const auto point = subsample(value(i), site, site.event_dim());
     result[site.name] = sample(
         site.name, std::make_shared<const dist::Delta>(point, torch::Tensor(), site.event_dim()));

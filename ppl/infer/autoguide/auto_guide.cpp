@@ -26,9 +26,8 @@ Trace trace_prototype(const Program& model, const InitFn& init_fn) {
   torch::NoGradGuard no_grad;
   handlers::BlockMessenger hide_from_outside;
   handlers::TraceMessenger tracer;
-  handlers::BlockMessenger keep_latents(handlers::BlockOptions().hide_fn([](const Message& msg) {
-    return msg.type != MessageType::sample || msg.is_observed || msg.is_subsample;
-  }));
+  handlers::BlockMessenger keep_latents(handlers::BlockOptions().hide_fn(
+      [](const Message& msg) { return msg.type != MessageType::sample || msg.is_observed; }));
   InitMessenger init(init_fn);
   handlers::run_traced(tracer, "model", model);
   return std::move(tracer.trace());
@@ -141,7 +140,7 @@ TensorDict AutoGuideImpl::run(const Program& model) {
   for (const PlateFrame& frame : frames_) {
     plates_.push_back(std::make_unique<plate>(
         frame.name, frame.full_size, PlateOptions().dim(frame.dim).subsample_size(frame.size)));
-    plates_.back()->exit();  // entered per site by PlateScope
+    plates_.back()->exit();  // entered per site by enter_plates
   }
   return sample_latents();
 }
@@ -163,16 +162,11 @@ torch::Tensor AutoGuideImpl::subsample(const torch::Tensor& full, const LatentSi
   return part;
 }
 
-AutoGuideImpl::PlateScope::PlateScope(const AutoGuideImpl& guide, const LatentSite& site) {
-  for (const PlateFrame& frame : site.plates) {
-    plate& p = guide.guide_plate(frame.name);
-    p.enter();
-    entered_.push_back(&p);
-  }
-}
-
-AutoGuideImpl::PlateScope::~PlateScope() {
-  for (auto it = entered_.rbegin(); it != entered_.rend(); ++it) (*it)->exit();
+std::vector<Reentry> AutoGuideImpl::enter_plates(const LatentSite& site) const {
+  std::vector<Reentry> entered;
+  entered.reserve(site.plates.size());
+  for (const PlateFrame& frame : site.plates) entered.emplace_back(guide_plate(frame.name));
+  return entered;
 }
 
 torch::Tensor periodic_repeat(const torch::Tensor& tensor, int64_t size, int64_t dim) {

@@ -91,17 +91,8 @@ class AutoGuideImpl {
   torch::Tensor subsample(const torch::Tensor& full, const LatentSite& site,
                           int64_t event_dim) const;
 
-  /// Enters the guide's copies of a site's plates for the scope's lifetime.
-  class PlateScope {
-   public:
-    PlateScope(const AutoGuideImpl& guide, const LatentSite& site);
-    ~PlateScope();
-    PlateScope(const PlateScope&) = delete;
-    PlateScope& operator=(const PlateScope&) = delete;
-
-   private:
-    std::vector<plate*> entered_;
-  };
+  /// Enters this call's copies of a site's plates, for the returned guards' lifetime.
+  std::vector<Reentry> enter_plates(const LatentSite& site) const;
 
   /// A query needs the prototype: std::logic_error before the first call.
   void require_setup() const;

@@ -34,7 +34,7 @@ TensorDict AutoNormalImpl::sample_latents() {
   TensorDict result;
   for (size_t i = 0; i < latents().size(); ++i) {
     const LatentSite& site = latents()[i];
-    PlateScope plates(*this, site);
+    const auto plates = enter_plates(site);
     auto [loc, scale] = loc_and_scale(i);
     loc = subsample(loc, site, site.unconstrained_event_dim);
     scale = subsample(scale, site, site.unconstrained_event_dim);

@@ -108,7 +108,7 @@ InitMessenger::InitMessenger(InitFn init_fn) : init_fn_(std::move(init_fn)) {
 }
 
 void InitMessenger::process_message(Message& msg) {
-  if (msg.type != MessageType::sample || msg.value.defined() || msg.done || msg.is_subsample ||
+  if (msg.type != MessageType::sample || msg.value.defined() || msg.done ||
       msg.fn->support()->is_discrete())
     return;
   torch::Tensor value;

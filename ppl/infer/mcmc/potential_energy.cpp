@@ -5,6 +5,7 @@
 #include "ppl/handlers/enum.h"
 #include "ppl/handlers/trace.h"
 #include "ppl/infer/traceenum_elbo.h"
+#include "ppl/infer/vectorizing_plate.h"
 
 #include <fmt/format.h>
 
@@ -38,7 +39,7 @@ class PotentialMessenger : public Messenger {
       : layout_(layout), values_(std::move(values)), chains_(chains), terms_(terms) {}
 
   void process_message(Message& msg) override {
-    if (msg.type != MessageType::sample || msg.is_observed || msg.is_subsample) return;
+    if (msg.type != MessageType::sample || msg.is_observed) return;
     const size_t index = site_index(msg);
     if (index == layout_.sites.size()) return;  // an enumerated discrete site
     const torch::Tensor& value = values_[index];
@@ -59,7 +60,7 @@ class PotentialMessenger : public Messenger {
       msg.value = msg.value.detach();
       return;
     }
-    if (!terms_ || msg.is_subsample || is_deterministic(msg)) return;
+    if (!terms_ || msg.type != MessageType::sample || is_deterministic(msg)) return;
     const torch::Tensor log_prob = scale_and_mask(msg.fn->log_prob(msg.value), msg.scale, msg.mask);
     if (chains_ > 0 &&
         (log_prob.dim() != layout_.max_plate_nesting + 1 || log_prob.size(0) != chains_))
@@ -107,7 +108,7 @@ ModelLayout ModelLayout::of(const Trace& trace, int64_t max_plate_nesting) {
                                  ? guess_max_plate_nesting(trace)
                                  : max_plate_nesting;
   for (const Site& site : trace.sites()) {
-    if (!site.is_latent() || site.is_subsample) continue;
+    if (!site.is_latent()) continue;
     if (site.fn->support()->is_discrete()) {
       const std::string enumeration = handlers::enumeration_of(site);
       if (enumeration == "parallel") {
@@ -203,8 +204,9 @@ torch::Tensor PotentialEnergy::batch_log_density(const torch::Tensor& z, int64_t
   }
   auto run_model = [&] {
     if (chains_ == 0) return model_();
-    plate chain_plate(kChainPlate, rows, -layout_.max_plate_nesting - 1);
-    model_();
+    VectorizingPlate chain_plate(kChainPlate, rows, -layout_.max_plate_nesting - 1,
+                                 "vectorized chains");
+    chain_plate.run(model_);
   };
   if (!layout_.enumerated) {
     PotentialMessenger potential(layout_, std::move(values), plate_chains, &terms);
