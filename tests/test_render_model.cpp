@@ -242,6 +242,9 @@ TEST_CASE("render_model: the example models (GMM, VAE) and seeded runs") {
   CHECK(vae_graph.node("obs")->is_observed);
   CHECK(vae_graph.has_edge("latent", "obs"));
   CHECK(vae_graph.edges.size() == 1);
+  // The decoder reads its own parameters, not the param sites: no edges, as in Pyro.
+  CHECK(render_model(model, RenderOptions().render_params(true), torch::zeros({4, 784}))
+            .nodes.size() == 2);
   CHECK(ppl::param_store().size() == 0);
 }
 

@@ -18,13 +18,12 @@ inline void add_render_model_option(CLI::App& app, std::string& filename) {
                  ".svg or .pdf with Graphviz's dot, else .dot");
 }
 
-/// Draws `model(args...)`'s graph, distributions labelled, to `filename`; the program's exit
+/// Draws `model(args...)`'s graph as `options` say, distributions labelled; the program's exit
 /// status: 0, or 1 after printing the error.
 template <class Model, class... Args>
-int render_model_to(const std::string& filename, const Model& model, const Args&... args) {
+int render_model_to(infer::RenderOptions options, const Model& model, const Args&... args) {
   try {
-    infer::render_model(model, infer::RenderOptions().filename(filename).render_distributions(true),
-                        args...);
+    infer::render_model(model, options.render_distributions(true), args...);
   } catch (const std::exception& error) {
     fmt::print(stderr, "error: {}\n", error.what());
     return 1;

@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
   const auto data = torch::tensor({0.0, 1.0, 10.0, 11.0, 12.0});
   const int64_t components = 2;
   if (!graph_file.empty())
-    return ppl::examples::render_model_to(graph_file, ppl::models::gaussian_mixture_model, data,
-                                          components);
+    return ppl::examples::render_model_to(ppl::infer::RenderOptions().filename(graph_file),
+                                          ppl::models::gaussian_mixture_model, data, components);
   const auto fit = ppl::models::fit_gaussian_mixture(data, components, inits, steps);
   fmt::print("initialization: seed {}, loss {:.4f}\n", fit.seed, fit.initial_loss);
   fmt::print("after {} steps: loss {:.4f}\n", steps, fit.final_loss);

@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   auto model = [k](const torch::Tensor& y) { ppl::models::hidden_markov_model(y, k); };
   if (!graph_file.empty())  // a few steps of the sequence
     return ppl::examples::render_model_to(
-        graph_file, model, sequence.observations.narrow(0, 0, std::min<int64_t>(length, 4)));
+        ppl::infer::RenderOptions().filename(graph_file), model,
+        sequence.observations.narrow(0, 0, std::min<int64_t>(length, 4)));
   auto guide = [k](const torch::Tensor& y) { ppl::models::hidden_markov_guide(y, k); };
   ppl::infer::SVI svi(model, guide, ppl::optim::Adam(ppl::optim::AdamOptions(lr)),
                       ppl::infer::TraceEnum_ELBO(ppl::infer::ELBOOptions().max_plate_nesting(0)));

@@ -414,7 +414,8 @@ int render_vae_model(const TrainingOptions& o, const std::string& filename) {
   models::VAE vae(vae_options(o));
   const auto images = torch::zeros({o.batch_size, vae->options().image_size()});
   return render_model_to(
-      filename, [&](const torch::Tensor& x) { vae->model(x); }, images);
+      infer::RenderOptions().filename(filename), [&](const torch::Tensor& x) { vae->model(x); },
+      images);
 }
 
 }  // namespace ppl::examples

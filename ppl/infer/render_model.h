@@ -4,29 +4,30 @@
 //
 // Dependencies are found by intervention, since LibTorch tensors carry no provenance (Pyro's
 // ProvenanceTensor) and autograd does not see integer dependencies such as an HMM's
-// `transition[x_prev]`. The model runs once, seeded, under a trace; then once more with every
-// source held at its traced value (the reference run), and once per source A with A alone given
-// another value: the next value of its support elementwise for a finite discrete site, else a
-// fresh draw from its distribution that differs from the traced one. A site B after A has an
-// edge A -> B when B's distribution differs from the reference run's: its log-prob at B's
-// reference value (over the whole support too, for a finite discrete B) or its shape, or when
-// B is missing. Every other source stays held, so edges are direct parents, not ancestors.
+// `transition[x_prev]`. The model runs once under a trace; then once with every held site at its
+// traced value (the reference run), and once per source A with A alone given another value: for
+// a site with a finite support, the next value of the support elementwise; else a fresh draw from
+// its distribution that differs from the traced value. A site B after A gets an edge A -> B when
+// B's distribution differs from the reference run's: its shape, or its log-prob at B's reference
+// value (for a finite discrete B, at every value of its support), or B is missing. Every other
+// source stays held, so edges are direct parents, not ancestors.
 //
-// Sources are the latent sample sites (plate subsample sites are held but draw no edges), and
-// with the options, the deterministic sites (their value moved by a standard normal draw) and
-// the params (moved by a standard normal draw in the unconstrained space). Deterministic sites
-// left out of the picture are not held: a site computed from A through one depends on A.
-// Every run is seeded by `RenderOptions::seed` without gradients; the random state afterwards is
-// what it was before, and params the model creates go to a copy of the param store, so the
-// user's param store and random streams are untouched. Randomness that the model draws outside
-// sample sites is seeded identically in every run but held only as far as the runs draw it in
-// the same order.
+// Held are the latent sample sites (plate subsample sites too, which are not drawn), except those
+// with a Delta distribution: like Pyro's, those are computed, so a site depending on A through
+// one depends on A. The sources are the held sites and, with the options, the deterministic
+// sites (held, their value moved by a standard normal draw) and the params (their unconstrained
+// value moved by a standard normal draw). A torch::nn::Module reads its own parameters rather
+// than its param sites (ppl::module), so, as in Pyro, module parameters draw no edges.
+//
+// Every run is seeded by `RenderOptions::seed`, without gradients. The random state afterwards
+// is what it was before, and params the model creates go to a copy of the param store: the
+// user's param store and random streams are untouched. Randomness the model draws outside sample
+// sites is seeded alike in every run.
 
 #include <torch/arg.h>
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
