@@ -265,7 +265,8 @@ TEST_CASE("render_model: writes the .dot file, and renders PNG when dot is on PA
   CHECK(contains(read_text(dir / "picture.svg"), "<svg"));
 }
 
-TEST_CASE("render_model: without dot on PATH the .dot file is kept with instructions") {
+TEST_CASE(
+    "render_model: without dot on PATH the .dot file is kept with instructions; dot failing") {
   TempDir dir;
   const auto graph = render_model(scale_model, torch::tensor({0.5}));
   std::string message;
@@ -277,6 +278,16 @@ TEST_CASE("render_model: without dot on PATH the .dot file is kept with instruct
   CHECK(contains(message, "apt-get install graphviz"));
   CHECK(read_text(dir / "model.dot") == graph.to_dot());
   CHECK_FALSE(std::filesystem::exists(dir / "model.png"));
+
+  {
+    std::ofstream(dir / "dot") << "#!/bin/sh\nexit 3\n";
+    std::filesystem::permissions(dir / "dot", std::filesystem::perms::owner_all);
+    PathScope failing_dot(dir.path.string());
+    const auto what =
+        ppl::testing::what_of([&] { ppl::infer::write_model_graph(graph, dir / "model.svg"); });
+    CHECK(contains(what, "dot failed (exit status 3) rendering '" + (dir / "model.dot") + "' to '" +
+                             (dir / "model.svg") + "'"));
+  }
 }
 
 TEST_CASE("render_model: errors name the file; the model's errors pass unchanged") {

@@ -13,11 +13,13 @@
 
 #include <spawn.h>
 #include <sys/wait.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <unordered_set>
 
 extern char** environ;
 
@@ -34,7 +36,8 @@ const dist::Distribution& unwrapped(const dist::Distribution& fn) {
   return fn;
 }
 
-bool is_deterministic(const Site& site) {
+/// A site of ppl::deterministic.
+bool from_deterministic(const Site& site) {
   const auto it = site.infer.find("_deterministic");
   return it != site.infer.end() && std::get<bool>(it->second);
 }
@@ -42,7 +45,7 @@ bool is_deterministic(const Site& site) {
 /// Whether the runs after the first hold `site` at its traced value.
 bool is_held(const Site& site, const RenderOptions& options) {
   if (!site.is_sample()) return false;
-  if (is_deterministic(site)) return options.render_deterministic();
+  if (from_deterministic(site)) return options.render_deterministic();
   return !site.is_observed && !dynamic_cast<const dist::Delta*>(&unwrapped(*site.fn));
 }
 
@@ -66,7 +69,8 @@ class HoldMessenger : public Messenger {
   const TensorDict& values_;
 };
 
-Trace run(const std::function<void()>& model, const TensorDict& held, uint64_t seed) {
+/// One seeded run of `model` with the sites named in `held` at their values.
+Trace run_holding(const std::function<void()>& model, const TensorDict& held, uint64_t seed) {
   handlers::SeedMessenger seeded(seed);
   handlers::TraceMessenger tracer;
   HoldMessenger holder(held);
@@ -102,11 +106,14 @@ torch::Tensor moved_value(const Site& site, const ParamStore& store) {
         ->forward(unconstrained + standard_normal_like(unconstrained));
   }
   const auto& value = site.value;
-  if (is_deterministic(site)) {
+  if (from_deterministic(site)) {
     if (value.is_floating_point()) return value + standard_normal_like(value);
     return value.scalar_type() == torch::kBool ? value.logical_not() : value + 1;
   }
-  if (site.fn->has_enumerate_support()) return next_in_support(*site.fn, value);
+  if (site.fn->has_enumerate_support()) {
+    auto next = next_in_support(*site.fn, value);
+    if (next.defined()) return next;
+  }
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto draw = site.fn->sample({}, current_generator());
     if (!torch::equal(draw, value)) return draw;
@@ -115,7 +122,7 @@ torch::Tensor moved_value(const Site& site, const ParamStore& store) {
 }
 
 /// Equal shapes and elements, NaN equal to NaN.
-bool same(const torch::Tensor& a, const torch::Tensor& b) {
+bool same_values(const torch::Tensor& a, const torch::Tensor& b) {
   return a.sizes() == b.sizes() && ((a == b) | (a.isnan() & b.isnan())).all().item<bool>();
 }
 
@@ -130,7 +137,7 @@ bool distribution_changed(const Site& reference, const Site* changed) {
   const auto probe =
       before.has_enumerate_support() ? before.enumerate_support(/*expand=*/false) : reference.value;
   try {
-    return !same(before.log_prob(probe), after.log_prob(probe));
+    return !same_values(before.log_prob(probe), after.log_prob(probe));
   } catch (const std::exception&) {
     return true;  // the new distribution rejects the value
   }
@@ -151,7 +158,7 @@ ModelGraph nodes_and_plates(const Trace& trace, const ParamStore& store,
     GraphNode node;
     node.name = site.name;
     if (site.is_sample()) {
-      const bool deterministic = is_deterministic(site);
+      const bool deterministic = from_deterministic(site);
       if (site.is_subsample || (deterministic && !options.render_deterministic())) continue;
       node.kind = deterministic ? NodeKind::deterministic : NodeKind::sample;
       node.is_observed = site.is_observed && !deterministic;
@@ -278,13 +285,16 @@ ModelGraph extract_model_graph(const std::function<void()>& run_model,
   ParamStoreScope store_scope(store);
   handlers::SeedMessenger seeded(options.seed());  // the moved values' draws, then restored
 
-  const Trace traced = run(run_model, {}, options.seed());
+  const Trace traced = run_holding(run_model, {}, options.seed());
   TensorDict held;
   for (const Site& site : traced.sites())
     if (is_held(site, options)) held[site.name] = site.value;
-  const Trace reference = run(run_model, held, options.seed());
+  const Trace reference = run_holding(run_model, held, options.seed());
 
   ModelGraph graph = nodes_and_plates(reference, store, options);
+  std::unordered_set<std::string> targets;
+  for (const GraphNode& node : graph.nodes)
+    if (node.kind != NodeKind::param) targets.insert(node.name);
   const auto& sites = reference.sites();
   for (size_t i = 0; i < sites.size(); ++i) {
     if (!is_source(sites[i], options)) continue;
@@ -294,15 +304,14 @@ ModelGraph extract_model_graph(const std::function<void()>& run_model,
     intervention[sites[i].name] = moved;
     Trace changed;
     try {
-      changed = run(run_model, intervention, options.seed());
+      changed = run_holding(run_model, intervention, options.seed());
     } catch (const std::exception& error) {
       throw std::runtime_error(
           fmt::format("render_model: the model failed when site '{}' was given another value: {}",
                       sites[i].name, error.what()));
     }
     for (size_t j = i + 1; j < sites.size(); ++j) {
-      const GraphNode* target = graph.node(sites[j].name);
-      if (target && target->kind != NodeKind::param &&
+      if (targets.count(sites[j].name) &&
           distribution_changed(sites[j], changed.find(sites[j].name)))
         graph.edges.push_back({sites[i].name, sites[j].name});
     }
