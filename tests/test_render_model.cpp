@@ -17,7 +17,6 @@ namespace test_render_model {
 using ppl::dist::Categorical;
 using ppl::dist::LogNormal;
 using ppl::dist::Normal;
-using ppl::infer::ModelGraph;
 using ppl::infer::NodeKind;
 using ppl::infer::render_model;
 using ppl::infer::RenderOptions;
