@@ -95,6 +95,7 @@
 #include "ppl/infer/importance.h"
 #include "ppl/infer/mcmc/mcmc.h"
 #include "ppl/infer/predictive.h"
+#include "ppl/infer/render_model.h"
 #include "ppl/infer/svi.h"
 #include "ppl/infer/trace_elbo.h"
 #include "ppl/infer/trace_mean_field_elbo.h"

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include "examples/common/command_line.h"
+#include "examples/common/model_graph.h"
 
 #include <CLI/CLI.hpp>
 
@@ -14,17 +15,22 @@
 int main(int argc, char** argv) {
   CLI::App app{"Gaussian mixture fitted by MAP with the component assignments enumerated"};
   int64_t inits = 100, steps = 200;
+  std::string graph_file;
   app.add_option("--inits", inits, "Seeded initializations to choose from")
       ->capture_default_str()
       ->check(ppl::examples::positive);
   app.add_option("--steps", steps, "SVI steps")
       ->capture_default_str()
       ->check(ppl::examples::non_negative);
+  ppl::examples::add_render_model_option(app, graph_file);
   CLI11_PARSE(app, argc, argv);
   ppl::set_num_threads(1);
 
   const auto data = torch::tensor({0.0, 1.0, 10.0, 11.0, 12.0});
   const int64_t components = 2;
+  if (!graph_file.empty())
+    return ppl::examples::render_model_to(ppl::infer::RenderOptions().filename(graph_file),
+                                          ppl::models::gaussian_mixture_model, data, components);
   const auto fit = ppl::models::fit_gaussian_mixture(data, components, inits, steps);
   fmt::print("initialization: seed {}, loss {:.4f}\n", fit.seed, fit.initial_loss);
   fmt::print("after {} steps: loss {:.4f}\n", steps, fit.final_loss);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include "examples/common/command_line.h"
+#include "examples/common/model_graph.h"
 
 #include <CLI/CLI.hpp>
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   int64_t length = 300, steps = 300;
   double lr = 0.05;
   uint64_t seed = 0;
+  std::string graph_file;
   app.add_option("--length", length, "Length of the synthetic sequence")
       ->capture_default_str()
       ->check(ppl::examples::positive);
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(ppl::examples::positive);
   app.add_option("--seed", seed, "Seed of the sequence and the fit")->capture_default_str();
+  ppl::examples::add_render_model_option(app, graph_file);
   CLI11_PARSE(app, argc, argv);
   ppl::set_num_threads(1);
   torch::manual_seed(seed);
@@ -71,6 +74,10 @@ int main(int argc, char** argv) {
                                      at::detail::createCPUGenerator(seed));
 
   auto model = [k](const torch::Tensor& y) { ppl::models::hidden_markov_model(y, k); };
+  if (!graph_file.empty())  // a few steps of the sequence
+    return ppl::examples::render_model_to(
+        ppl::infer::RenderOptions().filename(graph_file), model,
+        sequence.observations.narrow(0, 0, std::min<int64_t>(length, 4)));
   auto guide = [k](const torch::Tensor& y) { ppl::models::hidden_markov_guide(y, k); };
   ppl::infer::SVI svi(model, guide, ppl::optim::Adam(ppl::optim::AdamOptions(lr)),
                       ppl::infer::TraceEnum_ELBO(ppl::infer::ELBOOptions().max_plate_nesting(0)));

@@ -5,6 +5,7 @@
 #include "examples/common/figure.h"
 #include "examples/common/image_grid.h"
 #include "examples/common/mnist.h"
+#include "examples/common/model_graph.h"
 #include "examples/common/png.h"
 #include "examples/common/progress.h"
 #include "examples/common/tsne.h"
@@ -407,6 +408,14 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
     write_metrics(o, history, evaluations);
   }
   return history;
+}
+
+int render_vae_model(const TrainingOptions& o, const std::string& filename) {
+  models::VAE vae(vae_options(o));
+  const auto images = torch::zeros({o.batch_size, vae->options().image_size()});
+  return render_model_to(
+      infer::RenderOptions().filename(filename), [&](const torch::Tensor& x) { vae->model(x); },
+      images);
 }
 
 }  // namespace ppl::examples

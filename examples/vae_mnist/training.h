@@ -77,4 +77,8 @@ bool is_test_epoch(int64_t epoch, const TrainingOptions& options);
 /// trains and evaluates on its part of every batch, and rank 0 alone prints and writes files.
 std::vector<EpochMetrics> train_vae(const TrainingOptions& options, std::ostream& log);
 
+/// Draws the model of the VAE that `options` describe (on a zero batch of batch_size images,
+/// no data needed) to `filename`, as render_model_to does; the program's exit status.
+int render_vae_model(const TrainingOptions& options, const std::string& filename);
+
 }  // namespace ppl::examples
