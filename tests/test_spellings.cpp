@@ -104,6 +104,9 @@ TEST_CASE("expand chains as in Pyro and a site keeps the expanded distribution i
   CHECK(expanded.expand({2, 3}).batch_shape() == dist::Shape{2, 3});
   CHECK(expanded.arg_constraints().size() == 2);
   CHECK(dynamic_cast<const dist::Normal&>(*expanded).loc().sizes() == torch::IntArrayRef{3});
+  const dist::Normal shifted(doubles({1.0, 1.0, 1.0}), 1.0);
+  CHECK(torch::allclose(dist::kl_divergence(expanded, shifted),
+                        torch::full({3}, 0.5, torch::kDouble)));
 
   const auto model = [&] {
     ppl::sample("x", normal.expand({3}).to_event(1));
