@@ -186,7 +186,7 @@ TEST_CASE("Chi2 is Gamma(df / 2, 1 / 2)") {
 
   CHECK(dist::Chi2(3).df().dtype() == torch::get_default_dtype());
   const auto expanded = chi2.expand({2, 3});
-  const auto as_chi2 = std::dynamic_pointer_cast<const dist::Chi2>(expanded);
+  const auto as_chi2 = std::dynamic_pointer_cast<const dist::Chi2>(expanded.ptr());
   REQUIRE(as_chi2);
   CHECK(as_chi2->df().sizes() == torch::IntArrayRef{2, 3});
   CHECK(as_chi2->rate().sizes() == torch::IntArrayRef{2, 3});

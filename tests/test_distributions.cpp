@@ -331,7 +331,7 @@ TEST_CASE("expand broadcasts parameters without copying and keeps the type") {
   const auto loc = f64({0, 1, 2});
   const dist::Normal normal(loc, f64({1, 1, 1}));
   const auto expanded = normal.expand({2, 3});
-  const auto as_normal = std::dynamic_pointer_cast<const dist::Normal>(expanded);
+  const auto as_normal = std::dynamic_pointer_cast<const dist::Normal>(expanded.ptr());
   REQUIRE(as_normal != nullptr);
   CHECK(as_normal->batch_shape() == dist::Shape{2, 3});
   CHECK(as_normal->loc().data_ptr() == loc.data_ptr());
@@ -343,18 +343,18 @@ TEST_CASE("expand broadcasts parameters without copying and keeps the type") {
   CHECK(contains(message, "(2, 4)"));
 
   const auto categorical = dist::Categorical(f64({1, 1, 2, 2}).reshape({2, 2})).expand({5, 2});
-  CHECK(std::dynamic_pointer_cast<const dist::Categorical>(categorical) != nullptr);
+  CHECK(std::dynamic_pointer_cast<const dist::Categorical>(categorical.ptr()) != nullptr);
   CHECK(categorical->batch_shape() == dist::Shape{5, 2});
   CHECK(categorical->sample().sizes() == torch::IntArrayRef{5, 2});
 
   const auto independent = normal.to_event(1).expand({4});
-  CHECK(std::dynamic_pointer_cast<const dist::Independent>(independent) != nullptr);
+  CHECK(std::dynamic_pointer_cast<const dist::Independent>(independent.ptr()) != nullptr);
   CHECK(independent->batch_shape() == dist::Shape{4});
   CHECK(independent->event_shape() == dist::Shape{3});
   CHECK(independent->rsample().sizes() == torch::IntArrayRef{4, 3});
 
   const auto masked = normal.mask(torch::tensor(true)).expand({2, 3});
-  CHECK(std::dynamic_pointer_cast<const dist::MaskedDistribution>(masked) != nullptr);
+  CHECK(std::dynamic_pointer_cast<const dist::MaskedDistribution>(masked.ptr()) != nullptr);
   CHECK(masked->batch_shape() == dist::Shape{2, 3});
 
   CHECK(dist::Bernoulli(f64({0.5})).expand({3})->batch_shape() == dist::Shape{3});

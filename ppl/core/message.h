@@ -27,8 +27,15 @@ struct PlateFrame {
 /// Values by site name, for handlers such as condition, substitute and do.
 using TensorDict = std::unordered_map<std::string, torch::Tensor>;
 
+/// One per-site inference option. A string literal is a std::string
+/// (`InferDict{{"enumerate", "parallel"}}`), never the bool that a `const char*` converts to
+/// under a C++17 standard library without P0608.
+struct InferValue : std::variant<bool, int64_t, double, std::string, torch::Tensor> {
+  using variant::variant;
+  InferValue() = default;
+  InferValue(const char* text) : variant(std::string(text)) {}
+};
 /// Per-site inference options (Pyro's `infer` dict): "is_auxiliary", "was_observed", "obs"...
-using InferValue = std::variant<bool, int64_t, double, std::string, torch::Tensor>;
 using InferDict = std::map<std::string, InferValue>;
 
 /// `subsample`: the site where a subsampled plate draws its indices. Not a latent of the model,

@@ -3,6 +3,7 @@
 
 #include "ppl/core/message.h"
 
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -61,14 +62,30 @@ const std::vector<Messenger*>& handler_stack();
 /// is done; a param site reads the active param store.
 void apply_stack(Message& msg);
 
-/// Runs `fn(args...)` inside a handler of type M built from `messenger_args`: the
-/// function-wrapping form of every handler (`replay(model, trace)(x)`).
+/// `fn` run inside a handler of type M built from copies of `messenger_args` at each call: the
+/// function-wrapping form of every handler (`replay(model, trace)(x)`). The type has a name, so
+/// a helper can return a wrapped model: `handlers::Blocked<Model> hide_z(Model model)`.
 template <class M, class Fn, class... MessengerArgs>
-auto wrap_with(Fn fn, MessengerArgs... messenger_args) {
-  return [fn = std::move(fn), messenger_args...](auto&&... args) -> decltype(auto) {
-    M messenger(messenger_args...);
-    return fn(std::forward<decltype(args)>(args)...);
-  };
+class Handled {
+ public:
+  explicit Handled(Fn fn, MessengerArgs... messenger_args)
+      : fn_(std::move(fn)), messenger_args_(std::move(messenger_args)...) {}
+
+  template <class... Args>
+  decltype(auto) operator()(Args&&... args) const {
+    M messenger = std::make_from_tuple<M>(messenger_args_);
+    return fn_(std::forward<Args>(args)...);
+  }
+
+ private:
+  Fn fn_;
+  std::tuple<MessengerArgs...> messenger_args_;
+};
+
+/// `Handled<M, Fn, MessengerArgs...>(fn, messenger_args...)`.
+template <class M, class Fn, class... MessengerArgs>
+Handled<M, Fn, MessengerArgs...> wrap_with(Fn fn, MessengerArgs... messenger_args) {
+  return Handled<M, Fn, MessengerArgs...>(std::move(fn), std::move(messenger_args)...);
 }
 
 }  // namespace ppl

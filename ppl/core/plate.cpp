@@ -80,7 +80,7 @@ class Subsample : public dist::DistributionBase<Subsample> {
   constraints::ConstraintPtr support() const override {
     return constraints::independent(constraints::integer_interval(0, size_ - 1), 1);
   }
-  dist::DistributionPtr expand(const dist::Shape& batch_shape) const override {
+  dist::DistributionPtr expand_ptr(const dist::Shape& batch_shape) const override {
     if (!batch_shape.empty()) throw std::invalid_argument("Subsample cannot be expanded");
     return clone();
   }
@@ -146,7 +146,7 @@ void broadcast_to_plates(Message& msg) {
   const size_t offset = target.size() - actual.size();
   for (size_t i = 0; i < target.size(); ++i)
     if (target[i] == kFree) target[i] = i >= offset ? actual[i - offset] : 1;
-  if (target != actual) msg.fn = msg.fn->expand(target);
+  if (target != actual) msg.fn = msg.fn->expand_ptr(target);
 }
 
 plate::plate(std::string name, int64_t size, PlateOptions options)

@@ -12,16 +12,23 @@
 
 namespace ppl {
 
+torch::Tensor Observation::value(const dist::Distribution& fn) const {
+  if (!number_) return value_;
+  // A draw of no values costs nothing and has the dtype and device that every draw has.
+  const auto draws = fn.sample({0});
+  return torch::scalar_tensor(*number_, draws.options());
+}
+
 torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
                      const Observation& observation, InferDict infer) {
-  const torch::Tensor& obs = observation.value();
+  torch::Tensor obs = observation.value(*fn);
   if (handler_stack().empty()) return obs.defined() ? obs : fn->draw({}, current_generator());
   Message msg;
   msg.type = MessageType::sample;
   msg.name = name;
   msg.fn = std::move(fn);
-  msg.value = obs;
   msg.is_observed = obs.defined();
+  msg.value = std::move(obs);
   msg.infer = std::move(infer);
   apply_stack(msg);
   return msg.value;
@@ -29,8 +36,10 @@ torch::Tensor sample(const std::string& name, dist::DistributionPtr fn,
 
 torch::Tensor sample(const std::string& name, const dist::Distribution& fn,
                      const Observation& observation, InferDict infer) {
-  const torch::Tensor& obs = observation.value();
-  if (handler_stack().empty()) return obs.defined() ? obs : fn.draw({}, current_generator());
+  if (handler_stack().empty()) {
+    torch::Tensor obs = observation.value(fn);
+    return obs.defined() ? obs : fn.draw({}, current_generator());
+  }
   return sample(name, fn.clone(), observation, std::move(infer));
 }
 
@@ -50,6 +59,11 @@ torch::Tensor param(const std::string& name, const torch::Tensor& init,
                     const constraints::ConstraintPtr& constraint) {
   return param(
       name, [init] { return init; }, constraint);
+}
+
+torch::Tensor param(const std::string& name, double init,
+                    const constraints::ConstraintPtr& constraint) {
+  return param(name, torch::scalar_tensor(init), constraint);
 }
 
 torch::Tensor param(const std::string& name) {

@@ -13,9 +13,11 @@
 namespace ppl {
 
 /// A sample site's observed value, or none: a tensor (undefined means none), an
-/// `std::optional<torch::Tensor>` or `std::nullopt`, as Pyro's `obs=None`. The constructors
-/// are implicit so that `sample("x", d, x)` and `sample("x", d, std::nullopt)` both read
-/// naturally.
+/// `std::optional<torch::Tensor>` or `std::nullopt`, as Pyro's `obs=None`, or a number
+/// (`sample("x", d, 3.0)`, `sample("k", Poisson(2.0), 3)`, Pyro's `obs=3.0`), which the site
+/// observes as a 0-dim tensor of the dtype and device of the distribution's draws. The
+/// constructors are implicit so that `sample("x", d, x)` and `sample("x", d, std::nullopt)` both
+/// read naturally.
 class Observation {
  public:
   Observation() = default;
@@ -23,10 +25,16 @@ class Observation {
   Observation(std::nullopt_t) {}
   Observation(const std::optional<torch::Tensor>& value)
       : value_(value.value_or(torch::Tensor())) {}
-  const torch::Tensor& value() const { return value_; }
+  Observation(double number) : number_(number) {}
+  Observation(int number) : number_(number) {}
+  Observation(int64_t number) : number_(static_cast<double>(number)) {}
+
+  /// The observed tensor for a site of `fn` (undefined when there is none).
+  torch::Tensor value(const dist::Distribution& fn) const;
 
  private:
   torch::Tensor value_;
+  std::optional<double> number_;
 };
 
 /// Draws a value for site `name` from `fn`, or observes `obs` when there is one. What happens
@@ -39,6 +47,10 @@ torch::Tensor sample(const std::string& name, dist::DistributionPtr fn, const Ob
 /// The constrained value of parameter `name`, created from `init` (a constrained value) the
 /// first time the active param store sees the name.
 torch::Tensor param(const std::string& name, const torch::Tensor& init,
+                    const constraints::ConstraintPtr& constraint = constraints::real);
+/// As above from a number (Pyro's `param("s", torch.tensor(1.0))`): a 0-dim tensor of the
+/// default dtype; an integer becomes a floating value too, so that the parameter can be fitted.
+torch::Tensor param(const std::string& name, double init,
                     const constraints::ConstraintPtr& constraint = constraints::real);
 /// As above with a lazy initializer, called only when the parameter does not exist yet.
 torch::Tensor param(const std::string& name, std::function<torch::Tensor()> init,

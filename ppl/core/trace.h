@@ -34,10 +34,18 @@ class Trace {
   /// std::out_of_range naming the site if absent.
   const Site& at(const std::string& name) const;
   Site& at(const std::string& name);
-  /// Sites in program order.
-  const std::vector<Site>& sites() const { return sites_; }
-  std::vector<Site>& sites() { return sites_; }
+  /// Sites in program order. On a temporary trace the sites are moved out and returned by
+  /// value, so `for (auto& site : trace(model).get_trace(x).sites())` does not dangle.
+  const std::vector<Site>& sites() const& { return sites_; }
+  std::vector<Site>& sites() & { return sites_; }
+  std::vector<Site> sites() && { return std::move(sites_); }
   bool empty() const { return sites_.empty(); }
+
+  /// The sites in program order: `for (const Site& site : trace(model).get_trace(x))`.
+  std::vector<Site>::const_iterator begin() const { return sites_.begin(); }
+  std::vector<Site>::const_iterator end() const { return sites_.end(); }
+  std::vector<Site>::iterator begin() { return sites_.begin(); }
+  std::vector<Site>::iterator end() { return sites_.end(); }
 
   /// Computes the log-prob of every sample site accepted by `filter` that has none yet. Errors
   /// are rethrown as std::runtime_error naming the site, with the table of site shapes.

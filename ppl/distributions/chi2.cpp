@@ -9,7 +9,7 @@ Chi2::Chi2(TensorOrNumber df, std::optional<bool> validate_args)
   init(df_.sizes());
 }
 
-DistributionPtr Chi2::expand(const Shape& batch_shape) const {
+DistributionPtr Chi2::expand_ptr(const Shape& batch_shape) const {
   check_expand(batch_shape);
   auto expanded = std::make_shared<Chi2>(*this);
   for (torch::Tensor* parameter : {&expanded->df_, &expanded->concentration_, &expanded->rate_})

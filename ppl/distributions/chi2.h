@@ -17,7 +17,7 @@ class Chi2 : public Gamma {
 
   DistributionPtr clone() const override { return copy(); }
   /// Expands df and the Gamma parameters derived from it (views, no copies).
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  DistributionPtr expand_ptr(const Shape& batch_shape) const override;
 
  protected:
   std::vector<Arg> args() override { return {{"df", &df_, constraints::positive}}; }

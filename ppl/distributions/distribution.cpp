@@ -148,7 +148,11 @@ void Distribution::validate_sample(const torch::Tensor& value) const {
                                           constraints::describe_violation(value, in_support)));
 }
 
-DistributionPtr Distribution::expand(const Shape& batch_shape) const {
+Expanded Distribution::expand(const Shape& batch_shape) const {
+  return Expanded(expand_ptr(batch_shape));
+}
+
+DistributionPtr Distribution::expand_ptr(const Shape& batch_shape) const {
   check_expand(batch_shape);
   auto expanded = copy();
   for (const Arg& arg : expanded->args()) {

@@ -38,6 +38,7 @@
 namespace ppl::dist {
 
 class Distribution;
+class Expanded;
 class Independent;
 class MaskedDistribution;
 using DistributionPtr = std::shared_ptr<const Distribution>;
@@ -103,9 +104,13 @@ class Distribution {
   /// `enumerate_support`); values are in the same dtype `sample` returns.
   virtual torch::Tensor enumerate_support(bool expand = true) const;
 
-  /// The same distribution with its parameters broadcast to `batch_shape` (views, no copies).
-  /// The generic version expands every `args()` tensor; wrappers override it.
-  virtual DistributionPtr expand(const Shape& batch_shape) const;
+  /// The same distribution with its parameters broadcast to `batch_shape` (views, no copies),
+  /// as a value that chains as in Pyro: `d.expand({3}).to_event(1)`, `sample("x", d.expand({3}))`
+  /// (see Expanded). std::invalid_argument when batch_shape() does not broadcast to it.
+  Expanded expand(const Shape& batch_shape) const;
+  /// `expand` behind a shared pointer, of this distribution's own type. The generic version
+  /// expands every `args()` tensor; wrappers override it.
+  virtual DistributionPtr expand_ptr(const Shape& batch_shape) const;
   /// A copy of this distribution behind a shared pointer.
   virtual DistributionPtr clone() const = 0;
 
@@ -155,6 +160,8 @@ class Distribution {
   Shape batch_shape_;
   Shape event_shape_;
   std::optional<bool> validate_args_;
+
+  friend class Expanded;  // forwards args() to the distribution it holds
 };
 
 /// Implements `clone()` for a concrete distribution type.
@@ -187,5 +194,6 @@ auto broadcast_all(const std::string& what, const Args&... arguments) {
 
 }  // namespace ppl::dist
 
+#include "ppl/distributions/expanded.h"
 #include "ppl/distributions/independent.h"
 #include "ppl/distributions/masked.h"

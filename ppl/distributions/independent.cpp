@@ -68,14 +68,14 @@ torch::Tensor Independent::entropy() const {
   return sum_reinterpreted(base_->entropy());
 }
 
-DistributionPtr Independent::expand(const Shape& batch_shape) const {
+DistributionPtr Independent::expand_ptr(const Shape& batch_shape) const {
   check_expand(batch_shape);
   Shape base_shape = batch_shape;
   const Shape& base_batch = base_->batch_shape();
   base_shape.insert(base_shape.end(), base_batch.end() - reinterpreted_batch_ndims_,
                     base_batch.end());
   auto expanded = std::make_shared<Independent>(*this);
-  expanded->base_ = base_->expand(base_shape);
+  expanded->base_ = base_->expand_ptr(base_shape);
   expanded->batch_shape_ = batch_shape;
   return expanded;
 }

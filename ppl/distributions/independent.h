@@ -31,7 +31,7 @@ class Independent : public DistributionBase<Independent> {
   constraints::ConstraintPtr support() const override;
   bool has_enumerate_support() const override;
   torch::Tensor enumerate_support(bool expand = true) const override;
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  DistributionPtr expand_ptr(const Shape& batch_shape) const override;
 
   /// `tensor` (shaped like base's batch) summed over the reinterpreted dims, the rightmost ones.
   torch::Tensor sum_reinterpreted(const torch::Tensor& tensor) const;

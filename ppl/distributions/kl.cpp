@@ -271,6 +271,9 @@ KLFunction find_kl(const Distribution& p, const Distribution& q) {
 }
 
 torch::Tensor kl_divergence(const Distribution& p, const Distribution& q) {
+  // What `expand` returns stands for the distribution it holds.
+  if (const auto* expanded = dynamic_cast<const Expanded*>(&p)) return kl_divergence(**expanded, q);
+  if (const auto* expanded = dynamic_cast<const Expanded*>(&q)) return kl_divergence(p, **expanded);
   const KLFunction kl = find_kl(p, q);
   if (!kl) {
     throw std::invalid_argument(fmt::format(

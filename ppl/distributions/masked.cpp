@@ -42,10 +42,10 @@ torch::Tensor MaskedDistribution::entropy() const {
   return at::where(mask_, base_->entropy(), 0);
 }
 
-DistributionPtr MaskedDistribution::expand(const Shape& batch_shape) const {
+DistributionPtr MaskedDistribution::expand_ptr(const Shape& batch_shape) const {
   check_expand(batch_shape);
   auto expanded = std::make_shared<MaskedDistribution>(*this);
-  expanded->base_ = base_->expand(batch_shape);
+  expanded->base_ = base_->expand_ptr(batch_shape);
   expanded->batch_shape_ = batch_shape;
   return expanded;
 }

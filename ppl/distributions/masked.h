@@ -30,7 +30,7 @@ class MaskedDistribution : public DistributionBase<MaskedDistribution> {
   torch::Tensor enumerate_support(bool expand = true) const override {
     return base_->enumerate_support(expand);
   }
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  DistributionPtr expand_ptr(const Shape& batch_shape) const override;
 
  private:
   DistributionPtr base_;

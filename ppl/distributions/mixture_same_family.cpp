@@ -71,7 +71,7 @@ torch::Tensor MixtureSameFamily::sample(const Shape& sample_shape,
   // One selection per batch element, also when the mixture weights are shared across the batch.
   const DistributionPtr mixture = mixture_distribution_->batch_shape() == batch_shape_
                                       ? mixture_distribution_
-                                      : mixture_distribution_->expand(batch_shape_);
+                                      : mixture_distribution_->expand_ptr(batch_shape_);
   const auto selected = mixture->sample(sample_shape, generator);
   const auto components = component_distribution_->sample(sample_shape, generator);
   const auto component_dim = static_cast<int64_t>(sample_shape.size() + batch_shape_.size());
@@ -96,14 +96,14 @@ torch::Tensor MixtureSameFamily::variance() const {
   return mean_of_variance + variance_of_mean;
 }
 
-DistributionPtr MixtureSameFamily::expand(const Shape& batch_shape) const {
+DistributionPtr MixtureSameFamily::expand_ptr(const Shape& batch_shape) const {
   check_expand(batch_shape);
   Shape component_batch = batch_shape;
   component_batch.push_back(mixture_distribution_->num_categories());
   auto expanded = std::make_shared<MixtureSameFamily>(*this);
-  expanded->component_distribution_ = component_distribution_->expand(component_batch);
+  expanded->component_distribution_ = component_distribution_->expand_ptr(component_batch);
   expanded->mixture_distribution_ =
-      std::dynamic_pointer_cast<const Categorical>(mixture_distribution_->expand(batch_shape));
+      std::dynamic_pointer_cast<const Categorical>(mixture_distribution_->expand_ptr(batch_shape));
   expanded->batch_shape_ = batch_shape;
   return expanded;
 }

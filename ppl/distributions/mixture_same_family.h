@@ -36,7 +36,7 @@ class MixtureSameFamily : public DistributionBase<MixtureSameFamily> {
   torch::Tensor variance() const override;
   /// The component support.
   constraints::ConstraintPtr support() const override { return component_distribution_->support(); }
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  DistributionPtr expand_ptr(const Shape& batch_shape) const override;
 
  private:
   /// `tensor` with a component dim inserted left of the event dims.

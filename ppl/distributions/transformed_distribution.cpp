@@ -29,7 +29,7 @@ TransformedDistribution::TransformedDistribution(DistributionPtr base,
   const Shape forward_shape = transform.forward_shape(base_shape);
   const Shape expanded_base_shape = transform.inverse_shape(forward_shape);
   if (expanded_base_shape != base_shape)
-    base_ = base_->expand(drop_rightmost(expanded_base_shape, base_event_dim));
+    base_ = base_->expand_ptr(drop_rightmost(expanded_base_shape, base_event_dim));
   if (domain_event_dim > base_event_dim)
     base_ = std::make_shared<Independent>(base_, domain_event_dim - base_event_dim);
 
@@ -108,7 +108,7 @@ constraints::ConstraintPtr TransformedDistribution::support() const {
   return extra > 0 ? constraints::independent(support, extra) : support;
 }
 
-DistributionPtr TransformedDistribution::expand(const Shape& batch_shape) const {
+DistributionPtr TransformedDistribution::expand_ptr(const Shape& batch_shape) const {
   check_expand(batch_shape);
   Shape shape = batch_shape;
   shape.insert(shape.end(), event_shape_.begin(), event_shape_.end());
@@ -116,9 +116,9 @@ DistributionPtr TransformedDistribution::expand(const Shape& batch_shape) const 
     shape = (*it)->inverse_shape(shape);
   // The generic expand copies this (of the dynamic type) and expands the args() of a derived
   // distribution; the copy is new and not shared, so it may still be modified here.
-  auto expanded = std::const_pointer_cast<Distribution>(Distribution::expand(batch_shape));
+  auto expanded = std::const_pointer_cast<Distribution>(Distribution::expand_ptr(batch_shape));
   static_cast<TransformedDistribution&>(*expanded).base_ =
-      base_->expand(drop_rightmost(shape, base_->event_dim()));
+      base_->expand_ptr(drop_rightmost(shape, base_->event_dim()));
   return expanded;
 }
 

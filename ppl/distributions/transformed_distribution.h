@@ -44,7 +44,7 @@ class TransformedDistribution : public Distribution {
   /// the remaining event dims.
   constraints::ConstraintPtr support() const override;
   /// Expands base to the batch shape the transforms map onto `batch_shape`.
-  DistributionPtr expand(const Shape& batch_shape) const override;
+  DistributionPtr expand_ptr(const Shape& batch_shape) const override;
   DistributionPtr clone() const override { return copy(); }
 
  protected:

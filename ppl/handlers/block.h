@@ -54,8 +54,13 @@ class BlockMessenger : public Messenger {
   SitePredicate hide_fn_;
 };
 
+/// What `block(fn, options)` returns: `fn` run under a BlockMessenger, a type a helper can name
+/// (`handlers::Blocked<Model> hide_z(Model model)`).
 template <class Fn>
-auto block(Fn fn, BlockOptions options = {}) {
+using Blocked = Handled<BlockMessenger, Fn, BlockOptions>;
+
+template <class Fn>
+Blocked<Fn> block(Fn fn, BlockOptions options = {}) {
   return wrap_with<BlockMessenger>(std::move(fn), std::move(options));
 }
 

@@ -50,8 +50,8 @@ bool is_held(const Site& site, const RenderOptions& options) {
 }
 
 bool is_source(const Site& site, const RenderOptions& options) {
-  if (!site.is_sample()) return options.render_params();
-  return is_held(site, options) && !site.is_subsample && site.value.numel() > 0;
+  if (site.type == MessageType::param) return options.render_params();
+  return is_held(site, options) && site.value.numel() > 0;
 }
 
 /// Gives each site named in `values` that value (sample sites, observed or not, and params).
@@ -155,11 +155,12 @@ ModelGraph nodes_and_plates(const Trace& trace, const ParamStore& store,
                             const RenderOptions& options) {
   ModelGraph graph;
   for (const Site& site : trace.sites()) {
+    if (site.type == MessageType::subsample) continue;
     GraphNode node;
     node.name = site.name;
     if (site.is_sample()) {
       const bool deterministic = from_deterministic(site);
-      if (site.is_subsample || (deterministic && !options.render_deterministic())) continue;
+      if (deterministic && !options.render_deterministic()) continue;
       node.kind = deterministic ? NodeKind::deterministic : NodeKind::sample;
       node.is_observed = site.is_observed && !deterministic;
       node.distribution = unwrapped(*site.fn).name();

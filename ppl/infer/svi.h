@@ -64,8 +64,18 @@ std::vector<std::pair<std::string, torch::Tensor>> params_of(const Trace& trace)
 /// are any callables taking the same arguments, or member functions of one object
 /// (`SVI svi(vae, &VAEImpl::model, &VAEImpl::guide, optim, elbo)`); `step` and `evaluate_loss`
 /// pass their arguments on. The optimizer and the loss are taken by value or as shared pointers
-/// (an ELBO chosen at run time: `std::shared_ptr<ELBO>`). Parameters live in the param store
-/// active when `step` runs.
+/// (an ELBO chosen at run time: `std::shared_ptr<ELBO>`). An optimizer given by value is copied
+/// with its state, so one `optim` serves an SVI per run, as in Pyro's tutorials:
+///
+///   optim::Adam optim(0.1);
+///   for (int seed = 0; seed < 100; ++seed) {
+///     param_store().clear();
+///     SVI svi(model, guide, optim, elbo);  // fresh state: `optim` itself never steps
+///     ...
+///   }
+///
+/// A `std::shared_ptr` to an optimizer is shared instead (its state continues across SVI
+/// objects). Parameters live in the param store active when `step` runs.
 template <class Model, class Guide>
 class SVI {
  public:

@@ -51,6 +51,30 @@ Optimizer::~Optimizer() = default;
 Optimizer::Optimizer(Optimizer&&) noexcept = default;
 Optimizer& Optimizer::operator=(Optimizer&&) noexcept = default;
 
+// The pending entries are never modified in place (`prepare` copies them), so copies share them.
+Optimizer::Optimizer(const Optimizer& other)
+    : slots_(copy_slots(other.slots_)), pending_(other.pending_) {}
+
+Optimizer& Optimizer::operator=(const Optimizer& other) {
+  if (this != &other) {
+    slots_ = copy_slots(other.slots_);
+    pending_ = other.pending_;
+  }
+  return *this;
+}
+
+Optimizer::Slots Optimizer::copy_slots(const Slots& slots) {
+  torch::NoGradGuard no_grad;
+  Slots copies;
+  for (const auto& [name, slot] : slots) {
+    auto copy = slot->clone();
+    for (auto& tensor : copy->tensors)
+      if (tensor.defined()) tensor = tensor.clone();
+    copies.emplace(name, std::move(copy));
+  }
+  return copies;
+}
+
 void Optimizer::rethrow_for_param(const std::invalid_argument& error, const std::string& name) {
   throw std::invalid_argument(fmt::format("{} (for param '{}')", error.what(), name));
 }

@@ -48,6 +48,13 @@ void check_option(bool ok, const char* optimizer, const char* option, const char
 
 /// Base of all optimizers. Not thread-safe: one optimizer belongs to one training loop.
 ///
+/// Optimizers are values: a copy has the same options and its own copy of the state (and of the
+/// state set or loaded for parameters not yet seen). So one `Adam optim(0.01)` built once serves
+/// many SVI objects, as Pyro's tutorials reuse one `pyro.optim.Adam`: each SVI copies it, and an
+/// optimizer that has not stepped gives every run fresh state, as Pyro's gives the fresh
+/// parameters after `clear_param_store()`. To continue one state across SVI objects, share a
+/// `std::shared_ptr` instead.
+///
 /// Errors: std::invalid_argument for invalid options, std::out_of_range for a parameter the
 /// optimizer has not seen, std::runtime_error for state that does not fit a parameter and for
 /// unreadable files (the message names the file, the parameter and what mismatched).
@@ -56,8 +63,8 @@ class Optimizer {
   virtual ~Optimizer();
   Optimizer(Optimizer&&) noexcept;
   Optimizer& operator=(Optimizer&&) noexcept;
-  Optimizer(const Optimizer&) = delete;
-  Optimizer& operator=(const Optimizer&) = delete;
+  Optimizer(const Optimizer& other);
+  Optimizer& operator=(const Optimizer& other);
 
   /// The optimizer's name as errors and files spell it ("Adam").
   virtual const char* type_name() const = 0;
@@ -99,6 +106,8 @@ class Optimizer {
   /// One parameter's state. Concrete optimizers extend it with their options.
   struct Slot {
     virtual ~Slot() = default;
+    /// A copy of the slot (its tensors still shared).
+    virtual std::unique_ptr<Slot> clone() const = 0;
     /// Zeros shaped, typed and placed like the parameter.
     torch::Tensor zeros() const { return torch::zeros(shape, tensor_options); }
 
@@ -133,7 +142,9 @@ class Optimizer {
     std::string source;  // for errors: "Adam state" or "optimizer state '<file>'"
   };
   struct Prepared;
+  using Slots = std::unordered_map<std::string, std::unique_ptr<Slot>>;
 
+  static Slots copy_slots(const Slots& slots);
   Slot& slot(const std::string& name) const;
   Slot& add_slot(const std::string& name, const torch::Tensor& param);
   Prepared prepare(const std::string& name, Slot& slot, const ParamState& state,
@@ -142,7 +153,7 @@ class Optimizer {
   ParamState state_of(Slot& slot, bool copy) const;
   State state(bool copy) const;
 
-  std::unordered_map<std::string, std::unique_ptr<Slot>> slots_;
+  Slots slots_;
   std::unordered_map<std::string, Pending> pending_;
   std::vector<Slot*> step_slots_;  // reused by `step`
 };
@@ -179,6 +190,7 @@ class OptimizerBase : public Optimizer {
   /// A slot carrying the parameter's own options (its "param group").
   struct OptionsSlot : Slot {
     explicit OptionsSlot(Options options_) : options(std::move(options_)) {}
+    std::unique_ptr<Slot> clone() const override { return std::make_unique<OptionsSlot>(*this); }
     Options options;
   };
 

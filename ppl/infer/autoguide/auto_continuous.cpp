@@ -53,7 +53,7 @@ TensorDict AutoContinuousImpl::constrain(const torch::Tensor& latent) const {
 
 TensorDict AutoContinuousImpl::sample_latents() {
   const auto latent =
-      sample("_" + name() + "_latent", get_posterior(), {}, InferDict{{"is_auxiliary", true}});
+      sample("_" + name() + "_latent", posterior(), {}, InferDict{{"is_auxiliary", true}});
   const auto parts = unpack(latent);
   TensorDict result;
   for (size_t i = 0; i < parts.size(); ++i) {

@@ -15,8 +15,9 @@ class AutoContinuousImpl : public AutoGuideImpl {
  public:
   /// The size of the packed unconstrained vector.
   int64_t latent_dim() const;
-  /// The distribution over the packed vector (Pyro's get_posterior).
-  virtual dist::DistributionPtr get_posterior() = 0;
+  /// The distribution over the packed vector, as the guide samples it; each packed autoguide's
+  /// `get_posterior()` (Pyro's) gives it with its own type.
+  virtual dist::DistributionPtr posterior() = 0;
   /// The packed vector's marginal location and scale (what median and quantiles use).
   virtual std::pair<torch::Tensor, torch::Tensor> loc_and_scale() = 0;
 

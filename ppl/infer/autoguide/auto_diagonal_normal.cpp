@@ -17,7 +17,7 @@ std::pair<torch::Tensor, torch::Tensor> AutoDiagonalNormalImpl::loc_and_scale() 
   return {loc, scale};
 }
 
-dist::DistributionPtr AutoDiagonalNormalImpl::get_posterior() {
+std::shared_ptr<const dist::Independent> AutoDiagonalNormalImpl::get_posterior() {
   const auto [loc, scale] = loc_and_scale();
   return std::make_shared<const dist::Independent>(std::make_shared<const dist::Normal>(loc, scale),
                                                    1);

@@ -4,6 +4,7 @@
 //
 //   u ~ Normal(loc, scale).to_event(1)   ("AutoDiagonalNormal.loc", "AutoDiagonalNormal.scale")
 
+#include "ppl/distributions/independent.h"
 #include "ppl/infer/autoguide/auto_continuous.h"
 
 namespace ppl::infer {
@@ -18,7 +19,9 @@ class AutoDiagonalNormalImpl : public AutoContinuousImpl {
  public:
   /// std::invalid_argument unless init_scale > 0.
   explicit AutoDiagonalNormalImpl(AutoDiagonalNormalOptions options = {});
-  dist::DistributionPtr get_posterior() override;
+  /// Normal(loc, scale).to_event(1) over the packed latents (Pyro's get_posterior).
+  std::shared_ptr<const dist::Independent> get_posterior();
+  dist::DistributionPtr posterior() override { return get_posterior(); }
   std::pair<torch::Tensor, torch::Tensor> loc_and_scale() override;
 
  private:

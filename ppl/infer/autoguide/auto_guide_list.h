@@ -18,10 +18,23 @@ namespace ppl::infer {
 
 namespace detail {
 
-/// The parameter types of a callable with one call operator (lambda, function object, function
-/// pointer, std::function) as a tuple.
 template <class F>
-struct ParametersOf : ParametersOf<decltype(&F::operator())> {};
+inline constexpr bool kAlwaysFalse = false;
+
+/// The parameter types of a callable with one call operator (lambda, function object, function
+/// pointer, std::function) as a tuple. A generic lambda has none to read: a static_assert says so.
+template <class F, class = void>
+struct ParametersOf {
+  static_assert(kAlwaysFalse<F>,
+                "AutoGuideList cannot deduce the model's parameter types from a generic lambda "
+                "or an overloaded call operator: write the parameter types "
+                "([](const torch::Tensor& x) {...}) or name them: "
+                "AutoGuideList<std::function<void(const torch::Tensor&)>> guide(model)");
+  using type = std::tuple<>;
+};
+template <class F>
+struct ParametersOf<F, std::void_t<decltype(&F::operator())>>
+    : ParametersOf<decltype(&F::operator())> {};
 template <class R, class... A>
 struct ParametersOf<R (*)(A...)> {
   using type = std::tuple<A...>;
@@ -65,6 +78,10 @@ class AutoGuideList<std::tuple<Args...>> {
       entry.autoguide = impl;
       entry.run = [part](Args... args) mutable { return part(args...); };
       entry.setup = [part](Args... args) mutable { part.setup(args...); };
+    } else if constexpr (!std::is_invocable_v<Part&, Args...>) {
+      static_assert(kAlwaysFalse<Part>,
+                    "AutoGuideList::append: the part cannot be called with the model's arguments; "
+                    "write a part that takes them ([](const torch::Tensor& x) {...})");
     } else {
       entry.run = [part](Args... args) mutable -> TensorDict {
         if constexpr (std::is_void_v<std::invoke_result_t<Part&, Args...>>) {

@@ -15,7 +15,7 @@ torch::Tensor AutoLaplaceApproximationImpl::loc() const {
   return param(param_name("loc"), init_loc());
 }
 
-dist::DistributionPtr AutoLaplaceApproximationImpl::get_posterior() {
+std::shared_ptr<const dist::Delta> AutoLaplaceApproximationImpl::get_posterior() {
   return std::make_shared<const dist::Delta>(loc(), torch::Tensor(), 1);
 }
 

@@ -10,6 +10,7 @@
 //
 // gives the Gaussian guide, with fixed tensors, for sampling, Predictive or quantiles.
 
+#include "ppl/distributions/delta.h"
 #include "ppl/infer/autoguide/auto_multivariate_normal.h"
 
 namespace ppl::infer {
@@ -23,7 +24,8 @@ class AutoLaplaceApproximationImpl : public AutoContinuousImpl {
  public:
   explicit AutoLaplaceApproximationImpl(AutoLaplaceApproximationOptions options = {});
   /// A point mass at loc.
-  dist::DistributionPtr get_posterior() override;
+  std::shared_ptr<const dist::Delta> get_posterior();
+  dist::DistributionPtr posterior() override { return get_posterior(); }
   /// (loc, zeros).
   std::pair<torch::Tensor, torch::Tensor> loc_and_scale() override;
 

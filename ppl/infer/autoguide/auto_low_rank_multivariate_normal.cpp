@@ -47,7 +47,8 @@ std::pair<torch::Tensor, torch::Tensor> AutoLowRankMultivariateNormalImpl::loc_a
   return {p.loc, p.scale * (p.cov_factor.pow(2).sum(-1) + 1).sqrt()};
 }
 
-dist::DistributionPtr AutoLowRankMultivariateNormalImpl::get_posterior() {
+std::shared_ptr<const dist::LowRankMultivariateNormal>
+AutoLowRankMultivariateNormalImpl::get_posterior() {
   const auto p = parameters();
   return std::make_shared<const dist::LowRankMultivariateNormal>(
       p.loc, p.cov_factor * p.scale.unsqueeze(-1), p.scale * p.scale);

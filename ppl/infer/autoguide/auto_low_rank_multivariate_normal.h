@@ -7,6 +7,7 @@
 //
 // "AutoLowRankMultivariateNormal.loc", ".scale", ".cov_factor" (W: latent_dim x rank).
 
+#include "ppl/distributions/lowrank_multivariate_normal.h"
 #include "ppl/infer/autoguide/auto_continuous.h"
 
 namespace ppl::infer {
@@ -23,7 +24,9 @@ class AutoLowRankMultivariateNormalImpl : public AutoContinuousImpl {
  public:
   /// std::invalid_argument unless init_scale > 0 and rank (when given) > 0.
   explicit AutoLowRankMultivariateNormalImpl(AutoLowRankMultivariateNormalOptions options = {});
-  dist::DistributionPtr get_posterior() override;
+  /// LowRankMultivariateNormal over the packed latents (Pyro's get_posterior).
+  std::shared_ptr<const dist::LowRankMultivariateNormal> get_posterior();
+  dist::DistributionPtr posterior() override { return get_posterior(); }
   std::pair<torch::Tensor, torch::Tensor> loc_and_scale() override;
   /// The rank (known once set up).
   int64_t rank() const;

@@ -36,7 +36,7 @@ std::pair<torch::Tensor, torch::Tensor> AutoMultivariateNormalImpl::loc_and_scal
   return {p.loc, p.scale_tril().pow(2).sum(-1).sqrt()};
 }
 
-dist::DistributionPtr AutoMultivariateNormalImpl::get_posterior() {
+std::shared_ptr<const dist::MultivariateNormal> AutoMultivariateNormalImpl::get_posterior() {
   const auto p = parameters();
   return std::make_shared<const dist::MultivariateNormal>(
       dist::MultivariateNormal::from_scale_tril(p.loc, p.scale_tril()));

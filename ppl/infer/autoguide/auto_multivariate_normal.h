@@ -6,6 +6,7 @@
 //
 // with L unit lower triangular: "AutoMultivariateNormal.loc", ".scale", ".scale_tril".
 
+#include "ppl/distributions/multivariate_normal.h"
 #include "ppl/infer/autoguide/auto_continuous.h"
 
 namespace ppl::infer {
@@ -20,7 +21,9 @@ class AutoMultivariateNormalImpl : public AutoContinuousImpl {
  public:
   /// std::invalid_argument unless init_scale > 0.
   explicit AutoMultivariateNormalImpl(AutoMultivariateNormalOptions options = {});
-  dist::DistributionPtr get_posterior() override;
+  /// MultivariateNormal(loc, scale_tril()) over the packed latents (Pyro's get_posterior).
+  std::shared_ptr<const dist::MultivariateNormal> get_posterior();
+  dist::DistributionPtr posterior() override { return get_posterior(); }
   std::pair<torch::Tensor, torch::Tensor> loc_and_scale() override;
   /// The covariance's lower Cholesky factor, diag(scale) L.
   torch::Tensor scale_tril();
