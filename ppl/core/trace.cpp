@@ -1,6 +1,7 @@
 #include "ppl/core/trace.h"
 
-#include <ATen/Dispatch.h>
+#include "ppl/core/kernels/sum_of_cpu_scalars.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -13,27 +14,6 @@ namespace {
 std::string shape_text(c10::IntArrayRef shape) {
   return fmt::format("{}", fmt::join(shape, " "));
 }
-
-/// The sum of 0-dim CPU tensors of one floating dtype as one autograd node that reads the
-/// values directly: stack-and-sum would copy each term forward and make a view per term backward.
-struct SumOfCpuScalars : torch::autograd::Function<SumOfCpuScalars> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, at::TensorList terms) {
-    ctx->saved_data["count"] = static_cast<int64_t>(terms.size());
-    torch::Tensor total = torch::empty({}, terms[0].options());
-    AT_DISPATCH_FLOATING_TYPES(total.scalar_type(), "ppl_sum_scalars", [&] {
-      double sum = 0;
-      for (const torch::Tensor& term : terms) sum += *term.data_ptr<scalar_t>();
-      *total.data_ptr<scalar_t>() = static_cast<scalar_t>(sum);
-    });
-    return total;
-  }
-
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grad_outputs) {
-    // Every term gets the same gradient; autograd copies it before accumulating in place.
-    return torch::autograd::variable_list(ctx->saved_data["count"].toInt(), grad_outputs[0]);
-  }
-};
 
 }  // namespace
 
@@ -125,7 +105,7 @@ torch::Tensor sum_scalars(const std::vector<torch::Tensor>& terms) {
   }
   if (terms[0].is_cpu() && terms[0].is_floating_point() &&
       std::all_of(terms.begin(), terms.end(), [](const torch::Tensor& t) { return t.dim() == 0; }))
-    return SumOfCpuScalars::apply(at::TensorList(terms));
+    return kernels::sum_of_cpu_scalars(terms);
   return torch::stack(terms).sum();
 }
 
