@@ -13,6 +13,7 @@
 
 namespace ppl::examples {
 
+/// A run's files in its output directory, written after every epoch and read back to resume.
 class RunRecord {
  public:
   /// The record in `out_dir` of a run with `options` (metrics.json's "options") of the model

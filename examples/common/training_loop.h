@@ -18,6 +18,7 @@ namespace ppl::examples {
 /// LibTorch sees no CUDA device.
 torch::Device training_device(const std::string& name);
 
+/// Seconds on the steady clock since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);
 
 /// One epoch of training: `step(i)` (an SVI step on batch i, returning its loss) on every batch of

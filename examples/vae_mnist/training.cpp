@@ -208,6 +208,7 @@ void restore_rank_generator(const std::string& path, int64_t rank, const Trainin
   }
 }
 
+/// std::invalid_argument naming the options out of range or unknown names.
 void check_options(const TrainingOptions& o) {
   if (o.epochs < 0 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || !(o.lr > 0) ||
       !(o.lr_decay > 0 && o.lr_decay <= 1) || o.lr_decay_after < 0 || o.threads < 1 ||
