@@ -1,10 +1,10 @@
 #include "examples/cvae_mnist/training.h"
 
-#include "examples/common/checkpoint.h"
 #include "examples/common/epoch_metrics.h"
 #include "examples/common/image_grid.h"
 #include "examples/common/mnist.h"
-#include "examples/common/progress.h"
+#include "examples/common/run_record.h"
+#include "examples/common/training_loop.h"
 #include "models/cvae.h"
 
 #include <ppl/ppl.h>
@@ -23,10 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 /// The model's architecture, as a checkpoint records it.
 Json model_json(const CvaeTrainingOptions& o) {
   return Json{{"model", "cvae"},
@@ -44,13 +40,6 @@ Json to_json(const CvaeTrainingOptions& o) {
                    {"device", o.device},
                    {"threads", o.threads}});
   return json;
-}
-
-/// metrics.json: the options and every epoch's metrics.
-void write_metrics(const CvaeTrainingOptions& o, const std::vector<EpochMetrics>& history) {
-  const std::string text =
-      Json{{"options", to_json(o)}, {"epochs", to_json(history)}}.dump(2) + "\n";
-  write_file_atomically(o.out_dir + "/metrics.json", std::vector<char>(text.begin(), text.end()));
 }
 
 /// A 10 x 10 grid: row k decoded with label k. Every row draws its latents from a generator
@@ -88,15 +77,12 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
                                  .z_dim(o.z_dim)
                                  .hidden_dims(o.hidden_dims)
                                  .activation(models::activation_from_string(o.activation));
-  const torch::Device device(o.device);
-  if (device.is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error(
-        "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
+  const torch::Device device = training_device(o.device);
   set_num_threads(o.threads);
   enable_validation(false);  // a host sync per distribution check: off in the training loop
   torch::manual_seed(o.seed);
   std::filesystem::create_directories(o.out_dir);
-  const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";
+  RunRecord record(o.out_dir, to_json(o), model_json(o));
 
   const MnistSplit train = load_mnist(o.data_dir, /*train=*/true);
   const MnistSplit test = load_mnist(o.data_dir, /*train=*/false);
@@ -116,47 +102,26 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
                  infer::Trace_ELBO(infer::ELBOOptions().max_plate_nesting(1)));
 
   ResumedRun resumed;
-  if (o.resume)
-    resumed = resume_from_checkpoint(checkpoint_path, model_json(o), o.epochs, store,
-                                     svi.optimizer(), device, log);
+  if (o.resume) resumed = record.resume(o.epochs, store, svi.optimizer(), device, log);
   std::vector<EpochMetrics> history = std::move(resumed.history);
 
-  bool hint_printed = false;  // without gnuplot, how to render the figures is said once
   for (int64_t epoch = resumed.epoch + 1; epoch <= o.epochs; ++epoch) {
-    EpochMetrics metrics;
-    metrics.epoch = epoch;
-    const auto start = Clock::now();
-    train_batches.start_epoch(epoch);
-    ProgressBar progress(fmt::format("[epoch {:03d}]", epoch), train_batches.num_batches(),
-                         o.progress);
-    double epoch_loss = 0;
-    for (int64_t i = 0; i < train_batches.num_batches(); ++i) {
-      epoch_loss += svi.step(train_batches.batch(i), train_batches.labels(i));
-      progress.update(i + 1);
-    }
-    progress.finish();
-    metrics.train_loss = epoch_loss / static_cast<double>(train_batches.size());
-    metrics.train_seconds = seconds_since(start);
+    EpochMetrics metrics = train_epoch(train_batches, epoch, o.progress, [&](int64_t i) {
+      return svi.step(train_batches.batch(i), train_batches.labels(i));
+    });
     fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}\n", epoch, metrics.train_loss);
 
     const auto test_start = Clock::now();
-    double test_loss = 0;
-    for (int64_t i = 0; i < test_batches.num_batches(); ++i)
-      test_loss += svi.evaluate_loss(test_batches.batch(i), test_batches.labels(i));
-    metrics.test_loss = test_loss / static_cast<double>(test_batches.size());
+    metrics.test_loss = test_loss(test_batches, [&](int64_t i) {
+      return svi.evaluate_loss(test_batches.batch(i), test_batches.labels(i));
+    });
     fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}\n", epoch, *metrics.test_loss);
     write_generated(cvae, device, o.seed, epoch, o.out_dir);
     write_reconstructions(cvae, test_batches.batch(0), test_batches.labels(0), epoch, o.out_dir);
     metrics.test_seconds = seconds_since(test_start);
     log.flush();
     history.push_back(metrics);
-
-    write_metrics(o, history);
-    const std::string hint = write_epoch_figures(o.out_dir, history);
-    if (!hint.empty() && !hint_printed) fmt::print(log, "{}\n", hint);
-    hint_printed = hint_printed || !hint.empty();
-    save_checkpoint(checkpoint_path, {epoch, model_json(o), to_json(history), {}}, store,
-                    svi.optimizer(), device);
+    record.write_epoch(history, record.checkpoint(history), store, svi.optimizer(), device, log);
   }
   return history;
 }

@@ -8,6 +8,8 @@
 #include "examples/common/model_graph.h"
 #include "examples/common/png.h"
 #include "examples/common/progress.h"
+#include "examples/common/run_record.h"
+#include "examples/common/training_loop.h"
 #include "examples/common/tsne.h"
 #include "examples/vae_mnist/processes.h"
 #include "models/vae.h"
@@ -23,6 +25,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 
 namespace ppl::examples {
@@ -30,10 +34,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 /// The model's architecture, as a checkpoint records it.
 Json model_json(const TrainingOptions& o) {
@@ -94,15 +94,6 @@ Json to_json(const std::vector<IwaeMetrics>& evaluations) {
 
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, std::vector<char>(text.begin(), text.end()));
-}
-
-/// metrics.json: the options, every epoch's metrics, and the evaluations after training ("iwae",
-/// "tsne") when there are any.
-void write_metrics(const TrainingOptions& o, const std::vector<EpochMetrics>& history,
-                   const Json& evaluations = Json::object()) {
-  Json metrics{{"options", to_json(o)}, {"epochs", to_json(history)}};
-  metrics.update(evaluations);
-  write_text_atomically(o.out_dir + "/metrics.json", metrics.dump(2) + "\n");
 }
 
 /// 64 images decoded from the model's prior draws of the latent, and 32 test images (top half)
@@ -217,13 +208,8 @@ void restore_rank_generator(const std::string& path, int64_t rank, const Trainin
   }
 }
 
-}  // namespace
-
-bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
-  return epoch == 1 || epoch % o.test_frequency == 0 || epoch == o.epochs;
-}
-
-std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& output) {
+/// std::invalid_argument naming the options out of range or unknown names.
+void check_options(const TrainingOptions& o) {
   if (o.epochs < 0 || o.batch_size < 1 || o.test_frequency < 1 || o.z_dim < 1 || !(o.lr > 0) ||
       !(o.lr_decay > 0 && o.lr_decay <= 1) || o.lr_decay_after < 0 || o.threads < 1 ||
       o.particles < 1 || !(o.beta > 0) || o.test_iwae < 0) {
@@ -238,176 +224,226 @@ std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& outp
   if (o.binarize != "none" && o.binarize != "dynamic" && o.binarize != "fixed")
     throw std::invalid_argument(
         fmt::format("binarize must be none, dynamic or fixed, got '{}'", o.binarize));
-  const models::VAEOptions model_options = vae_options(o);  // checks the names
-  torch::Device device(o.device);
-  if (device.is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error(
-        "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
+  vae_options(o);  // checks the names
+}
 
+/// Readies this process, rank `processes.rank()` of the run: its threads, distribution checks,
+/// random stream and (rank 0's) output directory.
+void start_process(const TrainingOptions& o, const Processes& processes) {
+  if (o.batch_size < processes.world_size())
+    throw std::invalid_argument(
+        fmt::format("batch size {} is smaller than the number of processes {}", o.batch_size,
+                    processes.world_size()));
+  set_num_threads(o.threads);
+  enable_validation(o.validate);
+  torch::manual_seed(o.seed + static_cast<uint64_t>(processes.rank()));
+  if (processes.rank() == 0) std::filesystem::create_directories(o.out_dir);
+}
+
+/// The ELBO of `o.elbo`; several particles run in one vectorized pass, with the latent plate at
+/// dim -1.
+std::shared_ptr<infer::ELBO> make_elbo(const TrainingOptions& o) {
+  const auto options = infer::ELBOOptions()
+                           .num_particles(o.particles)
+                           .vectorize_particles(o.particles > 1)
+                           .max_plate_nesting(1);
+  if (o.elbo == "meanfield") return std::make_shared<infer::TraceMeanField_ELBO>(options);
+  return std::make_shared<infer::Trace_ELBO>(options);
+}
+
+using ImageProgram = std::function<void(const torch::Tensor&)>;
+
+/// One process's part of a run of train_vae. Constructed, it has the training data, the model,
+/// its SVI and, with `resume`, the checkpoint's state; then it trains, tests and records epoch by
+/// epoch, and evaluates the trained model.
+class VaeTraining {
+ public:
+  VaeTraining(const TrainingOptions& o, const torch::Device& device, Processes& processes,
+              std::ostream& output);
+
+  /// Epochs trained already (by the run resumed).
+  int64_t epochs_done() const { return epochs_done_; }
+  const std::vector<EpochMetrics>& history() const { return history_; }
+
+  /// SVI steps on every batch of the training set, then the learning rate decay; prints the
+  /// average loss.
+  EpochMetrics train(int64_t epoch);
+  /// The test set's average loss (and with `test_iwae` its log p(x) estimate) into `metrics`,
+  /// and the epoch's image grids.
+  void test(EpochMetrics& metrics);
+  /// Adds the epoch to the history and writes metrics.json, the figures and the checkpoint.
+  void record(const EpochMetrics& metrics);
+  /// The importance-weighted estimates of `eval_iwae` and, with `tsne`, the t-SNE embedding,
+  /// added to metrics.json.
+  void evaluate_after_training();
+
+ private:
+  /// `svi_call`'s loss with the model scaled by the number of ranks: a rank's loss sums over its
+  /// part of the global batch, and the average that DataParallel takes of losses and gradients
+  /// is then the global batch's sum, as one process computes it.
+  double weighted(const std::function<double()>& svi_call);
+  /// The test set, binarized once (from the seed) when training binarizes. Read at each test
+  /// epoch and dropped after it, it stays out of the training steps' peak memory (a 10 ms read
+  /// against a 3 s epoch).
+  MnistSplit load_test() const;
+
+  const TrainingOptions& o_;
+  const torch::Device device_;
+  Processes& processes_;
+  std::ostream discarded_{nullptr};
+  std::ostream& log_;  // rank 0's output; the other ranks print nothing
+  RunRecord record_;
+  MnistSplit train_;
+  MnistBatches train_batches_;
+  models::VAE vae_;
+  ParamStore store_;
+  ParamStoreScope store_scope_{store_};
+  infer::SVI<ImageProgram, ImageProgram> svi_;
+  int64_t epochs_done_ = 0;
+  std::vector<EpochMetrics> history_;
+  nlohmann::json evaluations_ = nlohmann::json::object();
+};
+
+// The fixed draws (the training set with binarize "fixed", the test set) come from generators of
+// their own, so they neither depend on nor change the training's random stream; the dynamic
+// draws are part of that stream, and so of the checkpoint.
+VaeTraining::VaeTraining(const TrainingOptions& o, const torch::Device& device,
+                         Processes& processes, std::ostream& output)
+    : o_(o),
+      device_(device),
+      processes_(processes),
+      log_(processes.rank() == 0 ? output : discarded_),
+      record_(o.out_dir, to_json(o), model_json(o)),
+      train_(o.binarize == "fixed" ? binarize(load_mnist(o.data_dir, /*train=*/true), o.seed)
+                                   : load_mnist(o.data_dir, /*train=*/true)),
+      train_batches_(train_, o.batch_size, /*shuffle=*/true, device, o.seed, processes.rank(),
+                     processes.world_size()),
+      vae_(vae_options(o)),
+      svi_([this](const torch::Tensor& x) { vae_->model(x); },
+           [this](const torch::Tensor& x) { vae_->guide(x); },
+           optim::Adam(optim::AdamOptions(o.lr)), make_elbo(o)) {
+  load_test();  // fail early if it is missing or corrupt
+  vae_->to(device);
+  // Registered up front so that a checkpoint loads straight into the modules.
+  ppl::module("encoder", vae_->encoder);
+  ppl::module("decoder", vae_->decoder);
+  svi_.set_reducer(processes.step_reducer());
+  if (!o.resume) return;
+  ResumedRun resumed = record_.resume(o.epochs, store_, svi_.optimizer(), device, log_);
+  if (processes.rank() > 0 && resumed.epoch > 0)
+    restore_rank_generator(record_.checkpoint_path(), processes.rank(), o, resumed.epoch);
+  epochs_done_ = resumed.epoch;
+  history_ = std::move(resumed.history);
+}
+
+EpochMetrics VaeTraining::train(int64_t epoch) {
+  const auto [averaging_seconds_before, averaged_steps_before] = processes_.averaging_time();
+  EpochMetrics metrics =
+      train_epoch(train_batches_, epoch, o_.progress && processes_.rank() == 0, [&](int64_t i) {
+        auto x = train_batches_.batch(i);
+        if (o_.binarize == "dynamic") x = torch::bernoulli(x);
+        return weighted([&] { return svi_.step(x); });
+      });
+  if (o_.lr_decay != 1.0 && epoch > o_.lr_decay_after) {  // checkpointed with the optimizer
+    for (const auto& name : store_.names())
+      svi_.optimizer().set_lr(name, svi_.optimizer().lr(name) * o_.lr_decay);
+  }
+  fmt::print(log_, "[epoch {:03d}]  average training loss: {:.4f}{}\n", epoch, metrics.train_loss,
+             without_gaussian_constant(metrics.train_loss, o_));
+  if (processes_.world_size() > 1) {
+    const auto [averaging_seconds, averaged_steps] = processes_.averaging_time();
+    fmt::print(log_, "[epoch {:03d}]  {} processes: gradient allreduce {:.3f} ms per step\n", epoch,
+               processes_.world_size(),
+               1000 * (averaging_seconds - averaging_seconds_before) /
+                   static_cast<double>(averaged_steps - averaged_steps_before));
+  }
+  return metrics;
+}
+
+void VaeTraining::test(EpochMetrics& metrics) {
+  const auto start = Clock::now();
+  const MnistSplit test_set = load_test();
+  const MnistBatches batches(test_set, o_.batch_size, /*shuffle=*/false, device_, o_.seed,
+                             processes_.rank(), processes_.world_size());
+  metrics.test_loss = test_loss(batches, [&](int64_t i) {
+    return weighted([&] { return svi_.evaluate_loss(batches.batch(i)); });
+  });
+  fmt::print(log_, "[epoch {:03d}]  average test loss: {:.4f}{}\n", metrics.epoch,
+             *metrics.test_loss, without_gaussian_constant(*metrics.test_loss, o_));
+  if (processes_.rank() == 0) write_image_grids(vae_, batches.batch(0), metrics.epoch, o_.out_dir);
+  if (o_.test_iwae > 0) {
+    metrics.test_log_likelihood =
+        test_log_likelihood(vae_, test_set, o_.test_iwae, o_, device_, processes_);
+    fmt::print(log_, "[epoch {:03d}]  average test log p(x) estimate (K={}): {:.4f}\n",
+               metrics.epoch, o_.test_iwae, *metrics.test_log_likelihood);
+  }
+  metrics.test_seconds = seconds_since(start);
+}
+
+void VaeTraining::record(const EpochMetrics& metrics) {
+  log_.flush();
+  history_.push_back(metrics);
+  Checkpoint checkpoint = record_.checkpoint(history_);
+  processes_.add_rank_generators(checkpoint);
+  if (processes_.rank() == 0)
+    record_.write_epoch(history_, checkpoint, store_, svi_.optimizer(), device_, log_);
+}
+
+void VaeTraining::evaluate_after_training() {
+  std::vector<IwaeMetrics> iwae;
+  for (int64_t k : o_.eval_iwae) {
+    IwaeMetrics metrics;
+    metrics.epoch = history_.empty() ? 0 : history_.back().epoch;
+    metrics.num_samples = k;
+    const auto start = Clock::now();
+    metrics.log_likelihood = test_log_likelihood(vae_, load_test(), k, o_, device_, processes_);
+    metrics.seconds = seconds_since(start);
+    fmt::print(log_, "[iwae K={}]  average test log p(x) estimate: {:.4f} ({:.1f} s)\n", k,
+               metrics.log_likelihood, metrics.seconds);
+    log_.flush();
+    iwae.push_back(metrics);
+    evaluations_["iwae"] = to_json(iwae);
+    if (processes_.rank() == 0) record_.write_metrics(history_, evaluations_);
+  }
+  if (o_.tsne && processes_.rank() == 0) {
+    evaluations_["tsne"] = write_tsne(vae_, load_test(), o_, device_, log_);
+    record_.write_metrics(history_, evaluations_);
+  }
+}
+
+double VaeTraining::weighted(const std::function<double()>& svi_call) {
+  if (processes_.world_size() == 1) return svi_call();
+  handlers::ScaleMessenger weight(static_cast<double>(processes_.world_size()));
+  return svi_call();
+}
+
+MnistSplit VaeTraining::load_test() const {
+  auto test = load_mnist(o_.data_dir, /*train=*/false);
+  return o_.binarize != "none" ? binarize(std::move(test), o_.seed + 1) : test;
+}
+
+}  // namespace
+
+bool is_test_epoch(int64_t epoch, const TrainingOptions& o) {
+  return epoch == 1 || epoch % o.test_frequency == 0 || epoch == o.epochs;
+}
+
+std::vector<EpochMetrics> train_vae(const TrainingOptions& o, std::ostream& log) {
+  check_options(o);
+  torch::Device device = training_device(o.device);
   // Started by a launcher (scripts/launch, torchrun), this process is one rank of a
   // data-parallel run: it trains on its part of every global batch of batch_size examples.
   // Rank 0 alone prints and writes files.
   Processes processes(device);
-  const int64_t rank = processes.rank();
-  const int64_t world_size = processes.world_size();
-  if (o.batch_size < world_size)
-    throw std::invalid_argument(fmt::format(
-        "batch size {} is smaller than the number of processes {}", o.batch_size, world_size));
-  std::ostream discarded(nullptr);
-  std::ostream& log = rank == 0 ? output : discarded;
-  const bool progress_bars = o.progress && rank == 0;
-
-  set_num_threads(o.threads);
-  enable_validation(o.validate);
-  torch::manual_seed(o.seed + static_cast<uint64_t>(rank));
-  if (rank == 0) std::filesystem::create_directories(o.out_dir);
-  const std::string checkpoint_path = o.out_dir + "/checkpoint.pt";
-
-  // The fixed draws (the training set with binarize "fixed", the test set) come from generators
-  // of their own, so they neither depend on nor change the training's random stream; the
-  // dynamic draws are part of that stream, and so of the checkpoint.
-  const bool binarized = o.binarize != "none";
-  const MnistSplit train = o.binarize == "fixed"
-                               ? binarize(load_mnist(o.data_dir, /*train=*/true), o.seed)
-                               : load_mnist(o.data_dir, /*train=*/true);
-  // The test set is read at each test epoch and dropped after it, which keeps it out of the
-  // training steps' peak memory (a 10 ms read against a 3 s epoch).
-  const auto load_test = [&] {
-    auto test = load_mnist(o.data_dir, /*train=*/false);
-    return binarized ? binarize(std::move(test), o.seed + 1) : test;
-  };
-  load_test();  // fail early if it is missing or corrupt
-  MnistBatches train_batches(train, o.batch_size, /*shuffle=*/true, device, o.seed, rank,
-                             world_size);
-
-  models::VAE vae(model_options);
-  vae->to(device);
-  ParamStore store;
-  ParamStoreScope store_scope(store);
-  // Registered up front so that a checkpoint loads straight into the modules.
-  ppl::module("encoder", vae->encoder);
-  ppl::module("decoder", vae->decoder);
-  // Several particles run in one vectorized pass, with the latent plate at dim -1.
-  const auto elbo_options = infer::ELBOOptions()
-                                .num_particles(o.particles)
-                                .vectorize_particles(o.particles > 1)
-                                .max_plate_nesting(1);
-  std::shared_ptr<infer::ELBO> elbo;
-  if (o.elbo == "meanfield") {
-    elbo = std::make_shared<infer::TraceMeanField_ELBO>(elbo_options);
-  } else {
-    elbo = std::make_shared<infer::Trace_ELBO>(elbo_options);
+  start_process(o, processes);
+  VaeTraining run(o, device, processes, log);
+  for (int64_t epoch = run.epochs_done() + 1; epoch <= o.epochs; ++epoch) {
+    EpochMetrics metrics = run.train(epoch);
+    if (is_test_epoch(epoch, o)) run.test(metrics);
+    run.record(metrics);
   }
-  infer::SVI svi(vae, &models::VAEImpl::model, &models::VAEImpl::guide,
-                 optim::Adam(optim::AdamOptions(o.lr)), elbo);
-  svi.set_reducer(processes.step_reducer());
-  // A rank's loss sums over its part of the global batch. Weighted by the number of ranks, the
-  // average that DataParallel takes of losses and gradients is the global batch's sum, as one
-  // process computes it.
-  const auto weighted = [&](auto&& svi_call) {
-    if (world_size == 1) return svi_call();
-    handlers::ScaleMessenger weight(static_cast<double>(world_size));
-    return svi_call();
-  };
-
-  ResumedRun resumed;
-  if (o.resume) {
-    resumed = resume_from_checkpoint(checkpoint_path, model_json(o), o.epochs, store,
-                                     svi.optimizer(), device, log);
-    if (rank > 0 && resumed.epoch > 0)
-      restore_rank_generator(checkpoint_path, rank, o, resumed.epoch);
-  }
-  std::vector<EpochMetrics> history = std::move(resumed.history);
-
-  const auto train_size = static_cast<double>(train.images.size(0));
-  bool hint_printed = false;  // without gnuplot, how to render the figures is said once
-  for (int64_t epoch = resumed.epoch + 1; epoch <= o.epochs; ++epoch) {
-    EpochMetrics metrics;
-    metrics.epoch = epoch;
-    const auto start = Clock::now();
-    train_batches.start_epoch(epoch);
-    const auto [averaging_seconds_before, averaged_steps_before] = processes.averaging_time();
-    ProgressBar progress(fmt::format("[epoch {:03d}]", epoch), train_batches.num_batches(),
-                         progress_bars);
-    double epoch_loss = 0;
-    for (int64_t i = 0; i < train_batches.num_batches(); ++i) {
-      auto x = train_batches.batch(i);
-      if (o.binarize == "dynamic") x = torch::bernoulli(x);
-      epoch_loss += weighted([&] { return svi.step(x); });
-      progress.update(i + 1);
-    }
-    progress.finish();
-    if (o.lr_decay != 1.0 && epoch > o.lr_decay_after) {  // checkpointed with the optimizer
-      for (const auto& name : store.names())
-        svi.optimizer().set_lr(name, svi.optimizer().lr(name) * o.lr_decay);
-    }
-    metrics.train_loss = epoch_loss / train_size;
-    metrics.train_seconds = seconds_since(start);
-    fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}{}\n", epoch, metrics.train_loss,
-               without_gaussian_constant(metrics.train_loss, o));
-    if (world_size > 1) {
-      const auto [averaging_seconds, averaged_steps] = processes.averaging_time();
-      fmt::print(log, "[epoch {:03d}]  {} processes: gradient allreduce {:.3f} ms per step\n",
-                 epoch, world_size,
-                 1000 * (averaging_seconds - averaging_seconds_before) /
-                     static_cast<double>(averaged_steps - averaged_steps_before));
-    }
-
-    if (is_test_epoch(epoch, o)) {
-      const auto test_start = Clock::now();
-      const MnistSplit test = load_test();
-      const MnistBatches test_batches(test, o.batch_size, /*shuffle=*/false, device, o.seed, rank,
-                                      world_size);
-      const auto test_size = static_cast<double>(test.images.size(0));
-      double test_loss = 0;
-      for (int64_t i = 0; i < test_batches.num_batches(); ++i)
-        test_loss += weighted([&] { return svi.evaluate_loss(test_batches.batch(i)); });
-      metrics.test_loss = test_loss / test_size;
-      fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}{}\n", epoch, *metrics.test_loss,
-                 without_gaussian_constant(*metrics.test_loss, o));
-      if (rank == 0) write_image_grids(vae, test_batches.batch(0), epoch, o.out_dir);
-      if (o.test_iwae > 0) {
-        metrics.test_log_likelihood =
-            test_log_likelihood(vae, test, o.test_iwae, o, device, processes);
-        fmt::print(log, "[epoch {:03d}]  average test log p(x) estimate (K={}): {:.4f}\n", epoch,
-                   o.test_iwae, *metrics.test_log_likelihood);
-      }
-      metrics.test_seconds = seconds_since(test_start);
-    }
-    log.flush();
-    history.push_back(metrics);
-
-    Checkpoint checkpoint{epoch, model_json(o), to_json(history), {}};
-    processes.add_rank_generators(checkpoint);
-    if (rank > 0) continue;
-    write_metrics(o, history);
-    const std::string hint = write_epoch_figures(o.out_dir, history);
-    if (!hint.empty() && !hint_printed) fmt::print(log, "{}\n", hint);
-    hint_printed = hint_printed || !hint.empty();
-    save_checkpoint(checkpoint_path, checkpoint, store, svi.optimizer(), device);
-  }
-
-  std::vector<IwaeMetrics> iwae;
-  Json evaluations = Json::object();
-  for (int64_t k : o.eval_iwae) {
-    IwaeMetrics metrics;
-    metrics.epoch = history.empty() ? 0 : history.back().epoch;
-    metrics.num_samples = k;
-    const auto start = Clock::now();
-    metrics.log_likelihood = test_log_likelihood(vae, load_test(), k, o, device, processes);
-    metrics.seconds = seconds_since(start);
-    fmt::print(log, "[iwae K={}]  average test log p(x) estimate: {:.4f} ({:.1f} s)\n", k,
-               metrics.log_likelihood, metrics.seconds);
-    log.flush();
-    iwae.push_back(metrics);
-    evaluations["iwae"] = to_json(iwae);
-    if (rank == 0) write_metrics(o, history, evaluations);
-  }
-  if (o.tsne && rank == 0) {
-    evaluations["tsne"] = write_tsne(vae, load_test(), o, device, log);
-    write_metrics(o, history, evaluations);
-  }
-  return history;
+  run.evaluate_after_training();
+  return run.history();
 }
 
 int render_vae_model(const TrainingOptions& o, const std::string& filename) {

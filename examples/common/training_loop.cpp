@@ -1,0 +1,48 @@
+#include "examples/common/training_loop.h"
+
+#include "examples/common/progress.h"
+
+#include <fmt/format.h>
+#include <torch/cuda.h>
+
+#include <stdexcept>
+
+namespace ppl::examples {
+
+torch::Device training_device(const std::string& name) {
+  const torch::Device device(name);
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw std::runtime_error(
+        "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
+  return device;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+EpochMetrics train_epoch(MnistBatches& batches, int64_t epoch, bool progress,
+                         const std::function<double(int64_t)>& step) {
+  const auto start = std::chrono::steady_clock::now();
+  batches.start_epoch(epoch);
+  ProgressBar bar(fmt::format("[epoch {:03d}]", epoch), batches.num_batches(), progress);
+  double loss = 0;
+  for (int64_t i = 0; i < batches.num_batches(); ++i) {
+    loss += step(i);
+    bar.update(i + 1);
+  }
+  bar.finish();
+  EpochMetrics metrics;
+  metrics.epoch = epoch;
+  metrics.train_loss = loss / static_cast<double>(batches.size());
+  metrics.train_seconds = seconds_since(start);
+  return metrics;
+}
+
+double test_loss(const MnistBatches& batches, const std::function<double(int64_t)>& loss) {
+  double sum = 0;
+  for (int64_t i = 0; i < batches.num_batches(); ++i) sum += loss(i);
+  return sum / static_cast<double>(batches.size());
+}
+
+}  // namespace ppl::examples
