@@ -27,17 +27,71 @@ struct AdamOptions {
   TORCH_ARG(double, weight_decay) = 0;
 };
 
-/// Adam, per parameter: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
-/// p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps). State: exp_avg, exp_avg_sq.
-class Adam : public OptimizerBase<AdamOptions> {
+namespace detail {
+
+/// Checks the options Adam and ClippedAdam share; errors name `optimizer`.
+template <typename Options>
+void check_adam_options(const Options& options, const char* optimizer) {
+  const auto [beta1, beta2] = options.betas();
+  check_option(options.lr() >= 0, optimizer, "lr", "non-negative", options.lr());
+  check_option(beta1 >= 0 && beta1 < 1, optimizer, "betas[0]", "in [0, 1)", beta1);
+  check_option(beta2 >= 0 && beta2 < 1, optimizer, "betas[1]", "in [0, 1)", beta2);
+  check_option(options.eps() >= 0, optimizer, "eps", "non-negative", options.eps());
+  check_option(options.weight_decay() >= 0, optimizer, "weight_decay", "non-negative",
+               options.weight_decay());
+}
+
+/// Where eps enters Adam's denominator: PyTorch's Adam adds it to sqrt(v / (1 - beta2^t)),
+/// Pyro's ClippedAdam to sqrt(v).
+enum class AdamEps { kAfterBiasCorrection, kBeforeBiasCorrection };
+
+/// One Adam update, the `step`-th, of `param` along `grad` + weight_decay `param`, moving the
+/// running moments `exp_avg` and `exp_avg_sq`.
+void adam_step(const torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& exp_avg,
+               torch::Tensor& exp_avg_sq, int64_t step, double lr,
+               const std::tuple<double, double>& betas, double eps, double weight_decay,
+               AdamEps eps_placement);
+
+/// Adam's state (exp_avg, exp_avg_sq) and update for options with Adam's lr, betas, eps and
+/// weight_decay: the base of Adam and ClippedAdam.
+template <typename Options>
+class AdamBase : public OptimizerBase<Options> {
  public:
-  using OptimizerBase::OptimizerBase;
+  using OptimizerBase<Options>::OptimizerBase;
 
  protected:
-  const std::vector<std::string>& tensor_names() const override;
-  void init(OptionsSlot& slot) const override;
+  using typename OptimizerBase<Options>::OptionsSlot;
+
+  const std::vector<std::string>& tensor_names() const override {
+    static const std::vector<std::string> names{"exp_avg", "exp_avg_sq"};
+    return names;
+  }
+  void init(OptionsSlot& slot) const override {
+    slot.tensors[0] = slot.zeros();
+    slot.tensors[1] = slot.zeros();
+  }
+  /// Counts the step and applies Adam's update along `grad` with the slot's options.
+  void adam_update(OptionsSlot& slot, const torch::Tensor& param, const torch::Tensor& grad,
+                   AdamEps eps_placement) const {
+    const Options& options = slot.options;
+    adam_step(param, grad, slot.tensors[0], slot.tensors[1], ++slot.step, options.lr(),
+              options.betas(), options.eps(), options.weight_decay(), eps_placement);
+  }
+};
+
+}  // namespace detail
+
+/// Adam, per parameter: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+/// p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps). State: exp_avg, exp_avg_sq.
+class Adam : public detail::AdamBase<AdamOptions> {
+ public:
+  using AdamBase::AdamBase;
+
+ protected:
   void update(OptionsSlot& slot, const torch::Tensor& param,
-              const torch::Tensor& grad) const override;
+              const torch::Tensor& grad) const override {
+    adam_update(slot, param, grad, detail::AdamEps::kAfterBiasCorrection);
+  }
 };
 
 }  // namespace ppl::optim
