@@ -1,10 +1,12 @@
 #pragma once
 // Adam (Kingma & Ba), with PyTorch's update rule.
 
+#include "ppl/optim/kernels/adam_update.h"
 #include "ppl/optim/optimizer.h"
 
 #include <torch/arg.h>
 
+#include <cmath>
 #include <tuple>
 
 namespace ppl::optim {
@@ -45,13 +47,6 @@ void check_adam_options(const Options& options, const char* optimizer) {
 /// Pyro's ClippedAdam to sqrt(v).
 enum class AdamEps { kAfterBiasCorrection, kBeforeBiasCorrection };
 
-/// One Adam update, the `step`-th, of `param` along `grad` + weight_decay `param`, moving the
-/// running moments `exp_avg` and `exp_avg_sq`.
-void adam_step(const torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& exp_avg,
-               torch::Tensor& exp_avg_sq, int64_t step, double lr,
-               const std::tuple<double, double>& betas, double eps, double weight_decay,
-               AdamEps eps_placement);
-
 /// Adam's state (exp_avg, exp_avg_sq) and update for options with Adam's lr, betas, eps and
 /// weight_decay: the base of Adam and ClippedAdam.
 template <typename Options>
@@ -70,12 +65,24 @@ class AdamBase : public OptimizerBase<Options> {
     slot.tensors[0] = slot.zeros();
     slot.tensors[1] = slot.zeros();
   }
-  /// Counts the step and applies Adam's update along `grad` with the slot's options.
-  void adam_update(OptionsSlot& slot, const torch::Tensor& param, const torch::Tensor& grad,
-                   AdamEps eps_placement) const {
+  /// Counts the step and applies Adam's update along `grad` + weight_decay `param`, with the
+  /// slot's options.
+  void step_adam(OptionsSlot& slot, const torch::Tensor& param, const torch::Tensor& grad,
+                 AdamEps eps_placement) const {
     const Options& options = slot.options;
-    adam_step(param, grad, slot.tensors[0], slot.tensors[1], ++slot.step, options.lr(),
-              options.betas(), options.eps(), options.weight_decay(), eps_placement);
+    const auto [beta1, beta2] = options.betas();
+    const torch::Tensor g =
+        options.weight_decay() != 0 ? grad.add(param, options.weight_decay()) : grad;
+    const double step = static_cast<double>(++slot.step);
+    const double bias_correction1 = 1 - std::pow(beta1, step);
+    const double root_bias_correction2 = std::sqrt(1 - std::pow(beta2, step));
+    // PyTorch's p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) with sqrt(bc2) moved into the scalars
+    // to save a pass over v; Pyro's ClippedAdam has no sqrt(bc2) on eps.
+    const double step_size = options.lr() * root_bias_correction2 / bias_correction1;
+    const double eps = eps_placement == AdamEps::kAfterBiasCorrection
+                           ? options.eps() * root_bias_correction2
+                           : options.eps();
+    kernels::adam_update(param, g, slot.tensors[0], slot.tensors[1], beta1, beta2, step_size, eps);
   }
 };
 
@@ -90,7 +97,7 @@ class Adam : public detail::AdamBase<AdamOptions> {
  protected:
   void update(OptionsSlot& slot, const torch::Tensor& param,
               const torch::Tensor& grad) const override {
-    adam_update(slot, param, grad, detail::AdamEps::kAfterBiasCorrection);
+    step_adam(slot, param, grad, detail::AdamEps::kAfterBiasCorrection);
   }
 };
 

@@ -12,8 +12,8 @@ void ClippedAdam::update(OptionsSlot& slot, const torch::Tensor& param,
                          const torch::Tensor& grad) const {
   ClippedAdamOptions& options = slot.options;
   options.lr() *= options.lrd();
-  adam_update(slot, param, grad.clamp(-options.clip_norm(), options.clip_norm()),
-              detail::AdamEps::kBeforeBiasCorrection);
+  step_adam(slot, param, grad.clamp(-options.clip_norm(), options.clip_norm()),
+            detail::AdamEps::kBeforeBiasCorrection);
 }
 
 }  // namespace ppl::optim
