@@ -1,7 +1,8 @@
-// The distribution catalogue against raw LibTorch: for Beta, Gamma, Dirichlet, StudentT and
-// MultivariateNormal, one step = build the distribution from parameters that require grad, draw a
-// reparameterized (256, 50) batch, sum its log-density and backpropagate. The raw twin writes the
-// same math with LibTorch ops. Both run in this process, in interleaved blocks.
+// The distribution catalogue against raw LibTorch: for Beta, Gamma, Dirichlet, StudentT,
+// MultivariateNormal, the location-scale families (Normal, Cauchy, Laplace, Gumbel) and the folded
+// ones (HalfNormal, HalfCauchy), one step = build the distribution from parameters that require
+// grad, draw a reparameterized (256, 50) batch, sum its log-density and backpropagate. The raw twin
+// writes the same math with LibTorch ops. Both run in this process, in interleaved blocks.
 //
 // Prints one JSON object to stdout: per distribution the median µs per step of ppl and of the
 // raw twin, and their ratio; progress goes to stderr.
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -49,10 +51,79 @@ struct Case {
   std::function<torch::Tensor(const std::vector<torch::Tensor>&)> raw_step;
 };
 
+/// `D`(loc, scale) against its raw twin: x = loc + scale * `standard`, and the summed
+/// `standard_log_prob`((x - loc) / scale) - log scale.
+template <class D>
+Case location_scale_case(std::string name, std::function<torch::Tensor(torch::Tensor)> standard,
+                         std::function<torch::Tensor(const torch::Tensor&)> standard_log_prob) {
+  const auto shape = std::vector<int64_t>{kBatch, kSize};
+  const auto options = torch::TensorOptions().dtype(torch::kFloat);
+  return {std::move(name),
+          {parameter(torch::zeros(shape, options)), parameter(torch::full(shape, 2.0, options))},
+          [](const auto& p) {
+            const D d(p[0], p[1]);
+            return d.log_prob(d.rsample()).sum();
+          },
+          [standard, standard_log_prob](const auto& p) {
+            const auto& loc = p[0];
+            const auto& scale = p[1];
+            const auto x = loc + scale * standard(at::empty(loc.sizes(), loc.options()));
+            return (standard_log_prob((x - loc) / scale) - scale.log()).sum();
+          }};
+}
+
+/// `D`(scale) against its raw twin: x = scale * |`standard`|, and the summed
+/// log 2 + `standard_log_prob`(x / scale) - log scale.
+template <class D>
+Case folded_case(std::string name, std::function<torch::Tensor(torch::Tensor)> standard,
+                 std::function<torch::Tensor(const torch::Tensor&)> standard_log_prob) {
+  const auto options = torch::TensorOptions().dtype(torch::kFloat);
+  return {std::move(name),
+          {parameter(torch::full({kBatch, kSize}, 2.0, options))},
+          [](const auto& p) {
+            const D d(p[0]);
+            return d.log_prob(d.rsample()).sum();
+          },
+          [standard, standard_log_prob](const auto& p) {
+            const auto& scale = p[0];
+            const auto x = scale * standard(at::empty(scale.sizes(), scale.options())).abs();
+            return (std::log(2.0) + standard_log_prob(x / scale) - scale.log()).sum();
+          }};
+}
+
 std::vector<Case> cases() {
   const auto shape = std::vector<int64_t>{kBatch, kSize};
   const auto options = torch::TensorOptions().dtype(torch::kFloat);
   std::vector<Case> all;
+
+  const double half_log_2pi = 0.5 * std::log(2 * c10::pi<double>);
+  const auto normal = [](torch::Tensor t) { return t.normal_(); };
+  const auto normal_log_prob = [half_log_2pi](const torch::Tensor& z) {
+    return -0.5 * z.square() - half_log_2pi;
+  };
+  const auto cauchy = [](torch::Tensor t) { return t.cauchy_(); };
+  const auto cauchy_log_prob = [](const torch::Tensor& z) {
+    return -at::log1p(z.square()) - std::log(c10::pi<double>);
+  };
+  all.push_back(location_scale_case<dist::Normal>("Normal", normal, normal_log_prob));
+  all.push_back(location_scale_case<dist::Cauchy>("Cauchy", cauchy, cauchy_log_prob));
+  all.push_back(location_scale_case<dist::Laplace>(
+      "Laplace",
+      [](torch::Tensor u) {
+        u.uniform_(std::numeric_limits<float>::epsilon() - 1, 1);
+        return -u.sign() * at::log1p(-u.abs());
+      },
+      [](const torch::Tensor& z) { return -z.abs() - std::log(2.0); }));
+  all.push_back(location_scale_case<dist::Gumbel>(
+      "Gumbel",
+      [](torch::Tensor u) {
+        const double tiny = std::numeric_limits<float>::min(),
+                     eps = std::numeric_limits<float>::epsilon();
+        return -(-(tiny + u.uniform_() * (1 - eps - tiny)).log()).log();
+      },
+      [](const torch::Tensor& z) { return -z - (-z).exp(); }));
+  all.push_back(folded_case<dist::HalfNormal>("HalfNormal", normal, normal_log_prob));
+  all.push_back(folded_case<dist::HalfCauchy>("HalfCauchy", cauchy, cauchy_log_prob));
 
   all.push_back(
       {"Gamma",

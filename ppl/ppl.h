@@ -45,6 +45,7 @@
 #include "ppl/distributions/student_t.h"
 #include "ppl/distributions/tensor_or_number.h"
 #include "ppl/distributions/transformed_distribution.h"
+#include "ppl/distributions/transforms/abs.h"
 #include "ppl/distributions/transforms/affine.h"
 #include "ppl/distributions/transforms/biject_to.h"
 #include "ppl/distributions/transforms/compose.h"

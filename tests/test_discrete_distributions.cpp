@@ -198,7 +198,9 @@ TEST_CASE("Binomial validation names the argument and the support") {
         "Binomial: argument 'total_count' must be nonnegative_integer, found 2.5 (at index 1)");
   CHECK(invalid_argument_of([] {
           dist::Binomial(10, f64({2, 0.5}));
-        }) == "Binomial: argument 'probs' must be unit_interval, found 2 (at index 0)");
+        }) ==
+        "Binomial: argument 'probs' must be unit_interval, found 2 (at index 0); if these are "
+        "logits, use Binomial::from_logits(total_count, logits)");
   const dist::Binomial binomial(10, f64({0.5}));
   CHECK(contains(invalid_argument_of([&] { binomial.log_prob(f64({11})); }),
                  "Binomial: value out of support integer_interval(0, 10): found 11"));

@@ -157,10 +157,19 @@ TEST_CASE("Bernoulli stays finite at extreme logits and probs 0 and 1") {
 
 TEST_CASE("Bernoulli validates probs and the boolean support") {
   ValidationScope on(true);
-  const auto message = invalid_argument_of([] { dist::Bernoulli(f64({0.5, 1.5})); });
-  CHECK(contains(message, "Bernoulli"));
-  CHECK(contains(message, "'probs'"));
-  CHECK(contains(message, "1.5"));
+  // Values outside [0, 1] may be logits passed as probs: the message names the logits form.
+  CHECK(invalid_argument_of([] {
+          dist::Bernoulli(f64({0.5, 1.5}));
+        }) ==
+        "Bernoulli: argument 'probs' must be unit_interval, found 1.5 (at index 1); if these are "
+        "logits, use Bernoulli::from_logits(logits)");
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Bernoulli(f64({-2.0, 0.5}));
+                 }),
+                 "found -2 (at index 0); if these are logits, use Bernoulli::from_logits"));
+  // NaN is not in [0, 1] either, but it does not look like a logit.
+  CHECK(invalid_argument_of([] { dist::Bernoulli(f64({NAN})); }) ==
+        "Bernoulli: argument 'probs' must be unit_interval, found nan (at index 0)");
   CHECK(contains(invalid_argument_of([] {
                    dist::Bernoulli::from_logits(f64({0, NAN}));
                  }),
@@ -486,7 +495,9 @@ TEST_CASE("log_prob checks the value's shape and names the event that violates t
                  "Normal: value of shape (3) does not fit batch_shape (4)"));
   CHECK(invalid_argument_of([] {
           dist::Categorical(f64({0.5, -0.5, 1}));
-        }) == "Categorical: argument 'probs' must be simplex, found (0.5, -0.5, 1)");
+        }) ==
+        "Categorical: argument 'probs' must be simplex, found (0.5, -0.5, 1); if these are "
+        "logits, use Categorical::from_logits(logits)");
 }
 
 TEST_CASE("cdf and icdf of Normal and Uniform invert each other") {

@@ -256,6 +256,14 @@ TEST_CASE("ClippedAdam is Adam on clamped gradients with a decaying learning rat
     check_same(trajectory(ours, initial_param()),
                torch_trajectory<torch::optim::Adam>(torch::optim::AdamOptions(0.05).eps(0),
                                                     initial_param()));
+    // Small parameters take Adam's scalar loop, large ones its tensor ops: both are Adam.
+    const auto large = [] {
+      return torch::linspace(0.3, -0.7, 500, torch::kFloat64).reshape({20, 25}).requires_grad_();
+    };
+    ppl::optim::ClippedAdam for_large(ppl::optim::ClippedAdamOptions(0.05).eps(0).clip_norm(1e10));
+    check_same(
+        trajectory(for_large, large()),
+        torch_trajectory<torch::optim::Adam>(torch::optim::AdamOptions(0.05).eps(0), large()));
     // With the default eps the two differ only by where eps enters: eps / sqrt(1 - b2^t) (up to
     // 30 eps) in place of eps, which moves x by about lr * 30 eps / |g| ~ 1e-7 (steps are ~0.05).
     ppl::optim::ClippedAdam with_eps(ppl::optim::ClippedAdamOptions(0.05).clip_norm(1e10));

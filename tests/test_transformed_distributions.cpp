@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include "tests/support.h"
 
+#include "ppl/distributions/cauchy.h"
 #include "ppl/distributions/gumbel.h"
 #include "ppl/distributions/half_cauchy.h"
 #include "ppl/distributions/half_normal.h"
@@ -26,6 +27,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -413,6 +415,14 @@ TEST_CASE("HalfNormal") {
                           {1.7});
   check_shapes(d);
   CHECK(d.support()->to_string() == "nonnegative");
+  // As PyTorch builds it: Normal(0, scale) folded by Abs, which has no change of variables.
+  const auto* normal = dynamic_cast<const dist::Normal*>(d.base().get());
+  REQUIRE(normal != nullptr);
+  CHECK(normal->loc().eq(0).all().item<bool>());
+  CHECK(normal->scale().equal(d.scale()));
+  REQUIRE(d.transforms().size() == 1);
+  CHECK(d.transforms()[0]->name() == "Abs");
+  CHECK_THROWS_AS(d.transforms()[0]->log_abs_det_jacobian(f64({1}), f64({1})), std::logic_error);
   ValidationScope off(false);
   CHECK(d.log_prob(f64({-1, 1, 1}))[0].item<double>() == -kInf);
 }
@@ -437,6 +447,9 @@ TEST_CASE("HalfCauchy") {
   check_rsample_gradients([](const auto& p) { return std::make_shared<dist::HalfCauchy>(p[0]); },
                           {2.0});
   check_shapes(d);
+  const auto* cauchy = dynamic_cast<const dist::Cauchy*>(d.base().get());
+  REQUIRE(cauchy != nullptr);
+  CHECK(cauchy->scale().equal(d.scale()));
   ValidationScope off(false);
   CHECK(d.log_prob(f64({-1, 1, 1}))[0].item<double>() == -kInf);
 }

@@ -35,7 +35,7 @@ class Bernoulli : public DistributionBase<Bernoulli> {
 
  protected:
   std::vector<Arg> args() override {
-    return {{"probs", &probs_, constraints::unit_interval},
+    return {{"probs", &probs_, constraints::unit_interval, 0, "Bernoulli::from_logits(logits)"},
             {"logits", &logits_, constraints::real}};
   }
 

@@ -43,7 +43,8 @@ class Binomial : public DistributionBase<Binomial> {
  protected:
   std::vector<Arg> args() override {
     return {{"total_count", &total_count_, constraints::nonnegative_integer},
-            {"probs", &probs_, constraints::unit_interval},
+            {"probs", &probs_, constraints::unit_interval, 0,
+             "Binomial::from_logits(total_count, logits)"},
             {"logits", &logits_, constraints::real}};
   }
 

@@ -43,7 +43,7 @@ class Categorical : public DistributionBase<Categorical> {
 
  protected:
   std::vector<Arg> args() override {
-    return {{"probs", &probs_, constraints::simplex, 1},
+    return {{"probs", &probs_, constraints::simplex, 1, "Categorical::from_logits(logits)"},
             {"logits", &logits_, constraints::real, 1}};
   }
 

@@ -1,43 +1,30 @@
 #pragma once
 // Cauchy (Lorentz) distribution.
 
-#include "ppl/distributions/distribution.h"
+#include "ppl/distributions/location_scale.h"
+
+#include <limits>
 
 namespace ppl::dist {
 
 /// Cauchy(loc, scale), density 1 / (pi scale (1 + ((x - loc) / scale)^2)), with reparameterized
 /// sampling. Its mean is undefined (NaN) and its variance infinite.
-class Cauchy : public DistributionBase<Cauchy> {
+class Cauchy : public LocationScale<Cauchy> {
  public:
-  /// std::invalid_argument (when validating) if loc is NaN or scale is not positive.
-  Cauchy(TensorOrNumber loc, TensorOrNumber scale,
-         std::optional<bool> validate_args = std::nullopt);
+  using LocationScale::LocationScale;
+  static constexpr const char* kName = "Cauchy";
 
-  std::string name() const override { return "Cauchy"; }
-  const torch::Tensor& loc() const { return loc_; }
-  const torch::Tensor& scale() const { return scale_; }
-
-  bool has_rsample() const override { return true; }
-  torch::Tensor rsample(const Shape& sample_shape = {},
-                        c10::optional<at::Generator> generator = c10::nullopt) const override;
   torch::Tensor log_prob(const torch::Tensor& value) const override;
-  torch::Tensor cdf(const torch::Tensor& value) const override;
-  torch::Tensor icdf(const torch::Tensor& value) const override;
-  /// NaN everywhere.
-  torch::Tensor mean() const override;
-  /// Infinity everywhere.
-  torch::Tensor variance() const override;
-  torch::Tensor entropy() const override;
-  constraints::ConstraintPtr support() const override { return constraints::real; }
-
- protected:
-  std::vector<Arg> args() override {
-    return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
-  }
 
  private:
-  torch::Tensor loc_;
-  torch::Tensor scale_;
+  friend class LocationScale<Cauchy>;
+  static torch::Tensor standard_sample(const Shape& shape, c10::optional<at::Generator> generator,
+                                       const torch::TensorOptions& options);
+  static torch::Tensor standard_cdf(const torch::Tensor& z);
+  static torch::Tensor standard_icdf(const torch::Tensor& probability);
+  static constexpr double kStandardMean = std::numeric_limits<double>::quiet_NaN();
+  static constexpr double kStandardVariance = std::numeric_limits<double>::infinity();
+  static const double kStandardEntropy;
 };
 
 }  // namespace ppl::dist

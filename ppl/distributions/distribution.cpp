@@ -123,7 +123,7 @@ void Distribution::validate_args_now() {
     if (!arg.value->defined() || dynamic_cast<const constraints::Dependent*>(arg.constraint.get()))
       continue;
     check_argument(arg.name, *arg.value, arg.constraint->check(*arg.value),
-                   arg.constraint->to_string());
+                   arg.constraint->to_string(), arg.logits_form);
   }
 }
 
@@ -167,12 +167,14 @@ DistributionPtr Distribution::expand_ptr(const Shape& batch_shape) const {
 }
 
 void Distribution::check_argument(const std::string& argument, const torch::Tensor& value,
-                                  const torch::Tensor& satisfied,
-                                  const std::string& constraint) const {
+                                  const torch::Tensor& satisfied, const std::string& constraint,
+                                  const char* logits_form) const {
   if (satisfied.all().item<bool>()) return;
-  throw std::invalid_argument(fmt::format("{}: argument '{}' must be {}, {}", name(), argument,
-                                          constraint,
-                                          constraints::describe_violation(value, satisfied)));
+  std::string error = fmt::format("{}: argument '{}' must be {}, {}", name(), argument, constraint,
+                                  constraints::describe_violation(value, satisfied));
+  if (logits_form && (value < 0).logical_or(value > 1).any().item<bool>())
+    error += fmt::format("; if these are logits, use {}", logits_form);
+  throw std::invalid_argument(error);
 }
 
 torch::Tensor Distribution::support_along_batch(const torch::Tensor& values, bool expand) const {

@@ -45,13 +45,15 @@ using DistributionPtr = std::shared_ptr<const Distribution>;
 
 /// One parameter as a distribution declares it: its name, its tensor (undefined when the
 /// distribution was built from another parameterization, as probs versus logits), its constraint,
-/// and how many of its rightmost dims are not batch dims (1 for Categorical's probs, 2 for a
-/// covariance matrix).
+/// how many of its rightmost dims are not batch dims (1 for Categorical's probs, 2 for a
+/// covariance matrix), and for probabilities the constructor taking logits instead, which the
+/// error names when values outside [0, 1] suggest logits were passed as probs.
 struct Arg {
   const char* name;
   torch::Tensor* value;
   constraints::ConstraintPtr constraint;
   int64_t event_dim = 0;
+  const char* logits_form = nullptr;  ///< "Bernoulli::from_logits(logits)"
 };
 
 class Distribution {
@@ -153,9 +155,12 @@ class Distribution {
   /// `batch_shape`.
   void check_expand(const Shape& batch_shape) const;
   /// Throws std::invalid_argument ("Normal: argument 'scale' must be positive, found -1 (at index
-  /// 3)") when `satisfied` is false anywhere. Costs a host sync: call it only when `validating()`.
+  /// 3)") when `satisfied` is false anywhere; with `logits_form`, when a value lies outside
+  /// [0, 1] the message adds "; if these are logits, use <logits_form>". Costs a host sync: call
+  /// it only when `validating()`.
   void check_argument(const std::string& argument, const torch::Tensor& value,
-                      const torch::Tensor& satisfied, const std::string& constraint) const;
+                      const torch::Tensor& satisfied, const std::string& constraint,
+                      const char* logits_form = nullptr) const;
 
   Shape batch_shape_;
   Shape event_shape_;

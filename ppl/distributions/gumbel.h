@@ -1,44 +1,31 @@
 #pragma once
 // Gumbel (type-I extreme value) distribution.
 
-#include "ppl/distributions/distribution.h"
+#include "ppl/distributions/location_scale.h"
+#include "ppl/distributions/math.h"
 
 namespace ppl::dist {
 
 /// Gumbel(loc, scale): density exp(-(z + exp(-z))) / scale with z = (x - loc) / scale, with
 /// reparameterized sampling loc - scale log(-log u). Parameters broadcast against each other.
-class Gumbel : public DistributionBase<Gumbel> {
+/// Its mean is loc + scale * Euler's gamma, its variance (pi scale)^2 / 6.
+class Gumbel : public LocationScale<Gumbel> {
  public:
-  /// std::invalid_argument (when validating) if loc is NaN or scale is not positive.
-  Gumbel(TensorOrNumber loc, TensorOrNumber scale,
-         std::optional<bool> validate_args = std::nullopt);
+  using LocationScale::LocationScale;
+  static constexpr const char* kName = "Gumbel";
 
-  std::string name() const override { return "Gumbel"; }
-  const torch::Tensor& loc() const { return loc_; }
-  const torch::Tensor& scale() const { return scale_; }
-
-  bool has_rsample() const override { return true; }
-  torch::Tensor rsample(const Shape& sample_shape = {},
-                        c10::optional<at::Generator> generator = c10::nullopt) const override;
   torch::Tensor log_prob(const torch::Tensor& value) const override;
-  /// exp(-exp(-(value - loc) / scale)).
-  torch::Tensor cdf(const torch::Tensor& value) const override;
-  torch::Tensor icdf(const torch::Tensor& value) const override;
-  /// loc + scale * Euler's gamma.
-  torch::Tensor mean() const override;
-  /// (pi scale)^2 / 6.
-  torch::Tensor variance() const override;
-  torch::Tensor entropy() const override;
-  constraints::ConstraintPtr support() const override { return constraints::real; }
-
- protected:
-  std::vector<Arg> args() override {
-    return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
-  }
 
  private:
-  torch::Tensor loc_;
-  torch::Tensor scale_;
+  friend class LocationScale<Gumbel>;
+  static torch::Tensor standard_sample(const Shape& shape, c10::optional<at::Generator> generator,
+                                       const torch::TensorOptions& options);
+  /// exp(-exp(-z)).
+  static torch::Tensor standard_cdf(const torch::Tensor& z);
+  static torch::Tensor standard_icdf(const torch::Tensor& probability);
+  static constexpr double kStandardMean = kEulerGamma;
+  static constexpr double kStandardVariance = kPi * kPi / 6;
+  static constexpr double kStandardEntropy = 1 + kEulerGamma;
 };
 
 }  // namespace ppl::dist

@@ -1,25 +1,18 @@
 #pragma once
 // Half-Cauchy distribution: |X| for X ~ Cauchy(0, scale).
 
-#include "ppl/distributions/distribution.h"
+#include "ppl/distributions/cauchy.h"
+#include "ppl/distributions/folded.h"
 
 namespace ppl::dist {
 
-/// HalfCauchy(scale): density 2 / (pi scale (1 + (x / scale)^2)) on x >= 0, with reparameterized
-/// sampling scale |c|, c ~ Cauchy(0, 1). Its mean and variance are infinite.
-class HalfCauchy : public DistributionBase<HalfCauchy> {
+/// HalfCauchy(scale): |X| for X ~ Cauchy(0, scale), density 2 / (pi scale (1 + (x / scale)^2))
+/// on x >= 0, with reparameterized sampling. Its mean and variance are infinite.
+class HalfCauchy : public Folded<HalfCauchy, Cauchy> {
  public:
-  /// std::invalid_argument (when validating) unless scale is positive.
-  explicit HalfCauchy(TensorOrNumber scale, std::optional<bool> validate_args = std::nullopt);
+  using Folded::Folded;
+  static constexpr const char* kName = "HalfCauchy";
 
-  std::string name() const override { return "HalfCauchy"; }
-  const torch::Tensor& scale() const { return scale_; }
-
-  bool has_rsample() const override { return true; }
-  torch::Tensor rsample(const Shape& sample_shape = {},
-                        c10::optional<at::Generator> generator = c10::nullopt) const override;
-  /// log 2 - log(pi scale) - log1p((value / scale)^2), -inf below 0.
-  torch::Tensor log_prob(const torch::Tensor& value) const override;
   /// (2 / pi) atan(value / scale).
   torch::Tensor cdf(const torch::Tensor& value) const override;
   torch::Tensor icdf(const torch::Tensor& value) const override;
@@ -27,14 +20,6 @@ class HalfCauchy : public DistributionBase<HalfCauchy> {
   torch::Tensor mean() const override;
   /// +inf, of batch_shape.
   torch::Tensor variance() const override;
-  torch::Tensor entropy() const override;
-  constraints::ConstraintPtr support() const override { return constraints::nonnegative; }
-
- protected:
-  std::vector<Arg> args() override { return {{"scale", &scale_, constraints::positive}}; }
-
- private:
-  torch::Tensor scale_;
 };
 
 }  // namespace ppl::dist

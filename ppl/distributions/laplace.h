@@ -1,41 +1,28 @@
 #pragma once
 // Laplace (double exponential) distribution.
 
-#include "ppl/distributions/distribution.h"
+#include "ppl/distributions/location_scale.h"
 
 namespace ppl::dist {
 
 /// Laplace(loc, scale), density e^(-|x - loc| / scale) / (2 scale), with reparameterized
 /// sampling.
-class Laplace : public DistributionBase<Laplace> {
+class Laplace : public LocationScale<Laplace> {
  public:
-  /// std::invalid_argument (when validating) if loc is NaN or scale is not positive.
-  Laplace(TensorOrNumber loc, TensorOrNumber scale,
-          std::optional<bool> validate_args = std::nullopt);
+  using LocationScale::LocationScale;
+  static constexpr const char* kName = "Laplace";
 
-  std::string name() const override { return "Laplace"; }
-  const torch::Tensor& loc() const { return loc_; }
-  const torch::Tensor& scale() const { return scale_; }
-
-  bool has_rsample() const override { return true; }
-  torch::Tensor rsample(const Shape& sample_shape = {},
-                        c10::optional<at::Generator> generator = c10::nullopt) const override;
   torch::Tensor log_prob(const torch::Tensor& value) const override;
-  torch::Tensor cdf(const torch::Tensor& value) const override;
-  torch::Tensor icdf(const torch::Tensor& value) const override;
-  torch::Tensor mean() const override { return loc_; }
-  torch::Tensor variance() const override { return 2 * scale_.square(); }
-  torch::Tensor entropy() const override { return 1 + (2 * scale_).log(); }
-  constraints::ConstraintPtr support() const override { return constraints::real; }
-
- protected:
-  std::vector<Arg> args() override {
-    return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
-  }
 
  private:
-  torch::Tensor loc_;
-  torch::Tensor scale_;
+  friend class LocationScale<Laplace>;
+  static torch::Tensor standard_sample(const Shape& shape, c10::optional<at::Generator> generator,
+                                       const torch::TensorOptions& options);
+  static torch::Tensor standard_cdf(const torch::Tensor& z);
+  static torch::Tensor standard_icdf(const torch::Tensor& probability);
+  static constexpr double kStandardMean = 0;
+  static constexpr double kStandardVariance = 2;
+  static const double kStandardEntropy;
 };
 
 }  // namespace ppl::dist

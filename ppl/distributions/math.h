@@ -9,6 +9,7 @@
 namespace ppl::dist {
 
 inline constexpr double kPi = c10::pi<double>;
+inline const double kLog2 = std::log(2.0);
 inline constexpr double kEulerGamma = 0.57721566490153286060651209008240243;
 inline const double kLog2Pi = std::log(2 * kPi);
 inline const double kHalfLog2Pi = 0.5 * kLog2Pi;

@@ -1,40 +1,30 @@
 #pragma once
 // Normal (Gaussian) distribution.
 
-#include "ppl/distributions/distribution.h"
+#include "ppl/distributions/location_scale.h"
 
 namespace ppl::dist {
 
-/// Normal(loc, scale) with reparameterized sampling. Parameters broadcast against each other.
-class Normal : public DistributionBase<Normal> {
+/// Normal(loc, scale): density exp(-z^2 / 2) / (scale sqrt(2 pi)) with z = (x - loc) / scale,
+/// with reparameterized sampling loc + scale eps, eps ~ Normal(0, 1). Parameters broadcast
+/// against each other.
+class Normal : public LocationScale<Normal> {
  public:
-  /// std::invalid_argument (when validating) if loc is NaN or scale is not positive.
-  Normal(TensorOrNumber loc, TensorOrNumber scale,
-         std::optional<bool> validate_args = std::nullopt);
+  using LocationScale::LocationScale;
+  static constexpr const char* kName = "Normal";
 
-  std::string name() const override { return "Normal"; }
-  const torch::Tensor& loc() const { return loc_; }
-  const torch::Tensor& scale() const { return scale_; }
-
-  bool has_rsample() const override { return true; }
-  torch::Tensor rsample(const Shape& sample_shape = {},
-                        c10::optional<at::Generator> generator = c10::nullopt) const override;
+  /// One autograd node with a closed-form backward (kernels/normal_log_prob.h).
   torch::Tensor log_prob(const torch::Tensor& value) const override;
-  torch::Tensor cdf(const torch::Tensor& value) const override;
-  torch::Tensor icdf(const torch::Tensor& value) const override;
-  torch::Tensor mean() const override { return loc_; }
-  torch::Tensor variance() const override { return scale_.square(); }
-  torch::Tensor entropy() const override;
-  constraints::ConstraintPtr support() const override { return constraints::real; }
-
- protected:
-  std::vector<Arg> args() override {
-    return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
-  }
 
  private:
-  torch::Tensor loc_;
-  torch::Tensor scale_;
+  friend class LocationScale<Normal>;
+  static torch::Tensor standard_sample(const Shape& shape, c10::optional<at::Generator> generator,
+                                       const torch::TensorOptions& options);
+  static torch::Tensor standard_cdf(const torch::Tensor& z);
+  static torch::Tensor standard_icdf(const torch::Tensor& probability);
+  static constexpr double kStandardMean = 0;
+  static constexpr double kStandardVariance = 1;
+  static const double kStandardEntropy;
 };
 
 }  // namespace ppl::dist

@@ -2,7 +2,7 @@
 // Pyro's ClippedAdam: Adam on element-wise clipped gradients with a learning rate that decays
 // geometrically per step.
 
-#include "ppl/optim/optimizer.h"
+#include "ppl/optim/adam.h"
 
 #include <torch/arg.h>
 
@@ -10,7 +10,7 @@
 
 namespace ppl::optim {
 
-/// Options of `ClippedAdam`, as in pyro.optim.ClippedAdam.
+/// Options of `ClippedAdam`, as in pyro.optim.ClippedAdam: Adam's and clip_norm, lrd.
 struct ClippedAdamOptions {
   static constexpr const char* kName = "ClippedAdam";
 
@@ -34,14 +34,12 @@ struct ClippedAdamOptions {
 
 /// ClippedAdam, per parameter, exactly as Pyro: lr *= lrd; g = clamp(g, -clip_norm, clip_norm)
 /// (+ weight_decay p); m, v as in Adam; p -= lr sqrt(1-b2^t) / (1-b1^t) * m / (sqrt(v) + eps).
-/// State: exp_avg, exp_avg_sq; `lr(name)` is the decayed learning rate.
-class ClippedAdam : public OptimizerBase<ClippedAdamOptions> {
+/// State: exp_avg, exp_avg_sq (Adam's); `lr(name)` is the decayed learning rate.
+class ClippedAdam : public detail::AdamBase<ClippedAdamOptions> {
  public:
-  using OptimizerBase::OptimizerBase;
+  using AdamBase::AdamBase;
 
  protected:
-  const std::vector<std::string>& tensor_names() const override;
-  void init(OptionsSlot& slot) const override;
   void update(OptionsSlot& slot, const torch::Tensor& param,
               const torch::Tensor& grad) const override;
 };

@@ -1,0 +1,15 @@
+#pragma once
+// The speed kernel behind Normal's log_prob.
+
+#include <torch/torch.h>
+
+namespace ppl::dist::kernels {
+
+/// log N(value | loc, scale), elementwise over the broadcast of the three, as one autograd node
+/// whose backward is the closed-form gradient (itself differentiable when the backward builds a
+/// graph). Small CPU tensors of one shape and floating dtype go through plain loops. No argument
+/// checks: Normal::log_prob makes them.
+torch::Tensor normal_log_prob(const torch::Tensor& value, const torch::Tensor& loc,
+                              const torch::Tensor& scale);
+
+}  // namespace ppl::dist::kernels
