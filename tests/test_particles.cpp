@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
 
+#include "tests/support.h"
+
 #include <array>
 
 namespace test_particles {
