@@ -3,7 +3,7 @@
 // range-for over a temporary trace, typed `get_posterior()`, string literals in `infer`, and a
 // nameable type for `block`'s callable. (compile_checks/auto_guide_list_generic_model.cpp holds
 // the spelling that must not compile.)
-#include "support.h"
+#include "tests/support.h"
 
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>

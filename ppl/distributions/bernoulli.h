@@ -34,7 +34,7 @@ class Bernoulli : public DistributionBase<Bernoulli> {
   torch::Tensor enumerate_support(bool expand = true) const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"probs", &probs_, constraints::unit_interval, 0, "Bernoulli::from_logits(logits)"},
             {"logits", &logits_, constraints::real}};
   }

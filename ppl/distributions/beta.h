@@ -30,7 +30,7 @@ class Beta : public DistributionBase<Beta> {
   constraints::ConstraintPtr support() const override { return constraints::unit_interval; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"concentration1", &concentration1_, constraints::positive},
             {"concentration0", &concentration0_, constraints::positive}};
   }

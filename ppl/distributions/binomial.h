@@ -41,7 +41,7 @@ class Binomial : public DistributionBase<Binomial> {
   torch::Tensor enumerate_support(bool expand = true) const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"total_count", &total_count_, constraints::nonnegative_integer},
             {"probs", &probs_, constraints::unit_interval, 0,
              "Binomial::from_logits(total_count, logits)"},

@@ -42,7 +42,7 @@ class Categorical : public DistributionBase<Categorical> {
   torch::Tensor enumerate_support(bool expand = true) const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"probs", &probs_, constraints::simplex, 1, "Categorical::from_logits(logits)"},
             {"logits", &logits_, constraints::real, 1}};
   }

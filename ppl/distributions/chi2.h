@@ -20,7 +20,7 @@ class Chi2 : public Gamma {
   DistributionPtr expand_ptr(const Shape& batch_shape) const override;
 
  protected:
-  std::vector<Arg> args() override { return {{"df", &df_, constraints::positive}}; }
+  std::vector<Arg> args() const override { return {{"df", &df_, constraints::positive}}; }
   std::shared_ptr<Distribution> copy() const override { return std::make_shared<Chi2>(*this); }
 
  private:

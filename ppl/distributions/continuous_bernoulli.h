@@ -44,7 +44,7 @@ class ContinuousBernoulli : public DistributionBase<ContinuousBernoulli> {
   constraints::ConstraintPtr support() const override { return constraints::unit_interval; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"probs", &probs_, constraints::unit_interval},
             {"logits", &logits_, constraints::real}};
   }

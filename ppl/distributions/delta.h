@@ -29,7 +29,7 @@ class Delta : public DistributionBase<Delta> {
   constraints::ConstraintPtr support() const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"v", &v_, constraints::dependent, event_dim()},
             {"log_density", &log_density_, constraints::real}};
   }

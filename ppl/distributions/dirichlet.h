@@ -27,7 +27,7 @@ class Dirichlet : public DistributionBase<Dirichlet> {
   constraints::ConstraintPtr support() const override { return constraints::simplex; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {
         {"concentration", &concentration_, constraints::independent(constraints::positive, 1), 1}};
   }

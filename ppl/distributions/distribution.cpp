@@ -105,7 +105,7 @@ std::vector<std::pair<std::string, constraints::ConstraintPtr>> Distribution::ar
     const {
   std::vector<std::pair<std::string, constraints::ConstraintPtr>> result;
   // args() only hands out pointers to this instance's tensors; nothing is modified here.
-  for (const Arg& arg : const_cast<Distribution*>(this)->args()) {
+  for (const Arg& arg : args()) {
     if (arg.value->defined()) result.emplace_back(arg.name, arg.constraint);
   }
   return result;
@@ -160,7 +160,8 @@ DistributionPtr Distribution::expand_ptr(const Shape& batch_shape) const {
     Shape shape = batch_shape;
     const auto sizes = arg.value->sizes();
     shape.insert(shape.end(), sizes.end() - arg.event_dim, sizes.end());
-    *arg.value = arg.value->expand(shape);
+    // The copy is ours and not const: its args may change.
+    *const_cast<torch::Tensor*>(arg.value) = arg.value->expand(shape);
   }
   expanded->batch_shape_ = batch_shape;
   return expanded;

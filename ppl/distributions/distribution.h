@@ -16,7 +16,7 @@
 //         broadcast_all("Beta", concentration1, concentration0);
 //     init(concentration1_.sizes());  // batch shape, then argument validation
 //   }
-//   std::vector<Arg> Beta::args() {
+//   std::vector<Arg> Beta::args() const {
 //     return {{"concentration1", &concentration1_, constraints::positive},
 //             {"concentration0", &concentration0_, constraints::positive}};
 //   }
@@ -50,7 +50,7 @@ using DistributionPtr = std::shared_ptr<const Distribution>;
 /// error names when values outside [0, 1] suggest logits were passed as probs.
 struct Arg {
   const char* name;
-  torch::Tensor* value;
+  const torch::Tensor* value;
   constraints::ConstraintPtr constraint;
   int64_t event_dim = 0;
   const char* logits_form = nullptr;  ///< "Bernoulli::from_logits(logits)"
@@ -132,7 +132,7 @@ class Distribution {
         validate_args_(validate_args) {}
 
   /// The parameters: name, tensor, constraint, event dims. Drives validation and `expand`.
-  virtual std::vector<Arg> args() { return {}; }
+  virtual std::vector<Arg> args() const { return {}; }
   /// Sets the shapes, then validates the arguments (what a constructor does last).
   void init(c10::IntArrayRef batch_shape, c10::IntArrayRef event_shape = {});
 

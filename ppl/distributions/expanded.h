@@ -59,9 +59,9 @@ class Expanded : public Distribution {
   const DistributionPtr& ptr() const { return expanded_; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     // Only read (by arg_constraints): this class never validates or expands through them.
-    return const_cast<Distribution&>(*expanded_).args();
+    return expanded_->args();
   }
   std::shared_ptr<Distribution> copy() const override { return std::make_shared<Expanded>(*this); }
 

@@ -26,7 +26,7 @@ class Exponential : public DistributionBase<Exponential> {
   constraints::ConstraintPtr support() const override { return constraints::nonnegative; }
 
  protected:
-  std::vector<Arg> args() override { return {{"rate", &rate_, constraints::positive}}; }
+  std::vector<Arg> args() const override { return {{"rate", &rate_, constraints::positive}}; }
 
  private:
   torch::Tensor rate_;

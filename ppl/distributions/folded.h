@@ -40,7 +40,7 @@ class Folded : public TransformedDistribution {
   DistributionPtr clone() const override { return copy(); }
 
  protected:
-  std::vector<Arg> args() override { return {{"scale", &scale_, constraints::positive}}; }
+  std::vector<Arg> args() const override { return {{"scale", &scale_, constraints::positive}}; }
   std::shared_ptr<Distribution> copy() const override {
     return std::make_shared<Derived>(static_cast<const Derived&>(*this));
   }

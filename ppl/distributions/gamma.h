@@ -33,7 +33,7 @@ class Gamma : public DistributionBase<Gamma> {
   /// For parameterizations built on Gamma (Chi2): sets no parameter and validates nothing.
   explicit Gamma(std::optional<bool> validate_args) : DistributionBase(validate_args) {}
 
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"concentration", &concentration_, constraints::positive},
             {"rate", &rate_, constraints::positive}};
   }

@@ -34,7 +34,7 @@ class Geometric : public DistributionBase<Geometric> {
   constraints::ConstraintPtr support() const override { return constraints::nonnegative_integer; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"probs", &probs_, constraints::unit_interval},
             {"logits", &logits_, constraints::real}};
   }

@@ -28,7 +28,7 @@ class LKJCholesky : public DistributionBase<LKJCholesky> {
   constraints::ConstraintPtr support() const override { return constraints::corr_cholesky; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"concentration", &concentration_, constraints::positive}};
   }
 

@@ -62,7 +62,7 @@ class LocationScale : public DistributionBase<Derived> {
   constraints::ConstraintPtr support() const override { return constraints::real; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
   }
 

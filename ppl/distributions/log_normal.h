@@ -24,7 +24,7 @@ class LogNormal : public TransformedDistribution {
   DistributionPtr clone() const override { return copy(); }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
   }
   std::shared_ptr<Distribution> copy() const override { return std::make_shared<LogNormal>(*this); }

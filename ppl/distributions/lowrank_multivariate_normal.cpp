@@ -68,7 +68,7 @@ LowRankMultivariateNormal::LowRankMultivariateNormal(torch::Tensor loc, torch::T
       std::get<0>(at::linalg_cholesky_ex(add_identity(at::matmul(factor_over_diag, W))));
 }
 
-std::vector<Arg> LowRankMultivariateNormal::args() {
+std::vector<Arg> LowRankMultivariateNormal::args() const {
   // Made at first use: the constraints they build on are globals of another file.
   static const auto real_matrix = constraints::independent(constraints::real, 2);
   static const auto positive_vector = constraints::independent(constraints::positive, 1);

@@ -43,7 +43,7 @@ class LowRankMultivariateNormal : public DistributionBase<LowRankMultivariateNor
   constraints::ConstraintPtr support() const override { return constraints::real_vector; }
 
  protected:
-  std::vector<Arg> args() override;
+  std::vector<Arg> args() const override;
 
  private:
   /// log |Σ| = log |C| + Σ log D.

@@ -37,7 +37,7 @@ class Multinomial : public DistributionBase<Multinomial> {
   constraints::ConstraintPtr support() const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"probs", &probs_, constraints::simplex, 1},
             {"logits", &logits_, constraints::real_vector, 1}};
   }

@@ -53,7 +53,7 @@ class MultivariateNormal : public DistributionBase<MultivariateNormal> {
   constraints::ConstraintPtr support() const override { return constraints::real_vector; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"loc", &loc_, constraints::real_vector, 1},
             {"covariance_matrix", &covariance_matrix_, constraints::positive_definite, 2},
             {"precision_matrix", &precision_matrix_, constraints::positive_definite, 2},

@@ -35,7 +35,7 @@ class NegativeBinomial : public DistributionBase<NegativeBinomial> {
   constraints::ConstraintPtr support() const override { return constraints::nonnegative_integer; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"total_count", &total_count_, constraints::nonnegative},
             {"probs", &probs_, constraints::half_open_interval(0.0, 1.0)},
             {"logits", &logits_, constraints::real}};

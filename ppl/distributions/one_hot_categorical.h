@@ -36,7 +36,7 @@ class OneHotCategorical : public DistributionBase<OneHotCategorical> {
   torch::Tensor enumerate_support(bool expand = true) const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"probs", &probs_, constraints::simplex, 1},
             {"logits", &logits_, constraints::real_vector, 1}};
   }

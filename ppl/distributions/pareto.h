@@ -34,7 +34,7 @@ class Pareto : public DistributionBase<Pareto> {
   constraints::ConstraintPtr support() const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"scale", &scale_, constraints::positive}, {"alpha", &alpha_, constraints::positive}};
   }
 

@@ -23,7 +23,7 @@ class Poisson : public DistributionBase<Poisson> {
   constraints::ConstraintPtr support() const override { return constraints::nonnegative_integer; }
 
  protected:
-  std::vector<Arg> args() override { return {{"rate", &rate_, constraints::nonnegative}}; }
+  std::vector<Arg> args() const override { return {{"rate", &rate_, constraints::nonnegative}}; }
 
  private:
   torch::Tensor rate_;

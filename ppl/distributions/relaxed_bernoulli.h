@@ -35,7 +35,7 @@ class RelaxedBernoulli : public DistributionBase<RelaxedBernoulli> {
   constraints::ConstraintPtr support() const override { return constraints::unit_interval; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"temperature", &temperature_, constraints::positive},
             {"probs", &probs_, constraints::unit_interval},
             {"logits", &logits_, constraints::real}};

@@ -38,7 +38,7 @@ class RelaxedOneHotCategorical : public DistributionBase<RelaxedOneHotCategorica
   constraints::ConstraintPtr support() const override { return constraints::simplex; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"temperature", &temperature_, constraints::positive},
             {"probs", &probs_, constraints::simplex, 1},
             {"logits", &logits_, constraints::real_vector, 1}};

@@ -32,7 +32,7 @@ class StudentT : public DistributionBase<StudentT> {
   constraints::ConstraintPtr support() const override { return constraints::real; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"df", &df_, constraints::positive},
             {"loc", &loc_, constraints::real},
             {"scale", &scale_, constraints::positive}};

@@ -30,7 +30,7 @@ class Uniform : public DistributionBase<Uniform> {
   constraints::ConstraintPtr support() const override;
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"low", &low_, constraints::less_than(high_)},
             {"high", &high_, constraints::dependent}};
   }

@@ -25,7 +25,9 @@ class Unit : public DistributionBase<Unit> {
   constraints::ConstraintPtr support() const override { return constraints::real; }
 
  protected:
-  std::vector<Arg> args() override { return {{"log_factor", &log_factor_, constraints::real}}; }
+  std::vector<Arg> args() const override {
+    return {{"log_factor", &log_factor_, constraints::real}};
+  }
 
  private:
   torch::Tensor log_factor_;

@@ -30,7 +30,7 @@ class VonMises : public DistributionBase<VonMises> {
   constraints::ConstraintPtr support() const override { return constraints::real; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"loc", &loc_, constraints::real},
             {"concentration", &concentration_, constraints::positive}};
   }

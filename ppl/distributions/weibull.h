@@ -33,7 +33,7 @@ class Weibull : public DistributionBase<Weibull> {
   constraints::ConstraintPtr support() const override { return constraints::positive; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"scale", &scale_, constraints::positive},
             {"concentration", &concentration_, constraints::positive}};
   }

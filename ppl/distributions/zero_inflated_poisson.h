@@ -37,7 +37,7 @@ class ZeroInflatedPoisson : public DistributionBase<ZeroInflatedPoisson> {
   constraints::ConstraintPtr support() const override { return constraints::nonnegative_integer; }
 
  protected:
-  std::vector<Arg> args() override {
+  std::vector<Arg> args() const override {
     return {{"rate", &rate_, constraints::positive},
             {"gate", &gate_, constraints::unit_interval},
             {"gate_logits", &gate_logits_, constraints::real}};

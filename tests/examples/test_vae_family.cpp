@@ -4,7 +4,7 @@
 #include "examples/vae_mnist/command_line.h"
 #include "examples/vae_mnist/presets.h"
 #include "models/vae.h"
-#include "support.h"
+#include "tests/support.h"
 
 #include <ppl/ppl.h>
 

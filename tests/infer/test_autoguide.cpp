@@ -1,6 +1,6 @@
 // Autoguides (ppl/infer/autoguide/): what they sample, their parameters and names, init
 // strategies, queries, subsampling, AutoGuideList, and the errors they raise.
-#include "support.h"
+#include "tests/support.h"
 
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>

@@ -2,7 +2,7 @@
 // MAP estimates, a Newton-method Laplace approximation, constrained latents, the coin's
 // Beta(16, 14) posterior, eight schools, and the unbiasedness of a subsampled AutoNormal ELBO.
 // float64 throughout.
-#include "support.h"
+#include "tests/support.h"
 
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>

@@ -2,7 +2,7 @@
 // dense mass matrix, Beta-Bernoulli, Gamma-Poisson), the chain methods against each other and
 // bit-for-bit reproducibility, enumerated discrete latents, divergences in the funnel, and
 // errors. Tolerances come from Monte Carlo standard errors (MCSE = sd / sqrt(n_eff)).
-#include "support.h"
+#include "tests/support.h"
 
 #include <doctest/doctest.h>
 #include <ppl/ppl.h>
