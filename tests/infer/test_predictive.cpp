@@ -330,6 +330,18 @@ TEST_CASE("Predictive rejects bad counts, unknown sites and shapes that change")
       "Predictive: site 'd' has shape (3, 2) in the vectorized run, which does not give (3, 1); "
       "does the model broadcast over the dims left of its plates?",
       std::runtime_error);
+  // One that fails outright in the vectorized run: the error names the plate that was added,
+  // its dim and the last site with its batch shape.
+  auto vector_latent = [](const torch::Tensor& x) {
+    auto w = ppl::sample("w", Normal(torch::zeros({3}, x.options()), 1.0).to_event(1));
+    ppl::sample("y", Normal(w.dot(torch::ones({3}, x.options())), 1.0));
+  };
+  CHECK_THROWS_WITH_AS(
+      Predictive(vector_latent, PredictiveOptions().num_samples(3).parallel(true))(data()),
+      doctest::Contains("(the program ran vectorized by Predictive(parallel=true): every site is "
+                        "inside plate '_num_predictive_samples' of size 3 at dim -1, left of the "
+                        "program's own plates; the last sample site, 'w', has batch shape (3)"),
+      std::runtime_error);
   CHECK(ppl::handler_stack().empty());
 }
 
