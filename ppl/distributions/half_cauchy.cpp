@@ -1,8 +1,16 @@
 #include "ppl/distributions/half_cauchy.h"
 
+#include <cmath>
 #include <limits>
 
 namespace ppl::dist {
+
+torch::Tensor HalfCauchy::log_prob(const torch::Tensor& value) const {
+  static const double log_2_over_pi = std::log(2 / kPi);
+  validate_sample(value);
+  return (log_2_over_pi - scale().log() - (value / scale()).square().log1p())
+      .masked_fill(value < 0, -std::numeric_limits<double>::infinity());
+}
 
 // cdf and icdf in closed form, as HalfNormal's.
 torch::Tensor HalfCauchy::cdf(const torch::Tensor& value) const {

@@ -13,6 +13,9 @@ class HalfCauchy : public Folded<HalfCauchy, Cauchy> {
   using Folded::Folded;
   static constexpr const char* kName = "HalfCauchy";
 
+  /// log(2 / pi) - log(scale) - log1p((value / scale)^2), -inf below 0: the fold's density in
+  /// closed form, cheaper than the base's log_prob + log 2 (a hot path of MCMC).
+  torch::Tensor log_prob(const torch::Tensor& value) const override;
   /// (2 / pi) atan(value / scale).
   torch::Tensor cdf(const torch::Tensor& value) const override;
   torch::Tensor icdf(const torch::Tensor& value) const override;
