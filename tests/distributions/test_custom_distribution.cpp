@@ -41,7 +41,9 @@ class Rayleigh : public DistributionBase<Rayleigh> {
   torch::Tensor variance() const override { return (2 - M_PI / 2) * scale_.square(); }
 
  protected:
-  std::vector<Arg> args() const override { return {{"scale", &scale_, ppl::constraints::positive}}; }
+  std::vector<Arg> args() const override {
+    return {{"scale", &scale_, ppl::constraints::positive}};
+  }
 
  private:
   torch::Tensor scale_;
