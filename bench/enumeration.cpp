@@ -32,18 +32,62 @@ struct Case : ppl::bench::TimedSteps {
   torch::Tensor data;
 };
 
-std::unique_ptr<Case> hmm_case(int64_t length) {
-  auto c = std::make_unique<Case>();
-  c->name = "hmm_T" + std::to_string(length);
-  // Three well-separated levels switching now and then, plus noise.
+/// Three well-separated levels switching now and then, plus noise.
+torch::Tensor hmm_data(int64_t length) {
   const auto levels = torch::tensor({-2.0f, 0.0f, 2.5f});
   const auto states = torch::arange(length).div(25, "floor").remainder(3);
-  c->data = levels.index({states}) + 0.7 * torch::randn({length});
+  return levels.index({states}) + 0.7 * torch::randn({length});
+}
+
+std::unique_ptr<Case> hmm_case(const torch::Tensor& data) {
+  auto c = std::make_unique<Case>();
+  c->name = "hmm_T" + std::to_string(data.size(0));
+  c->data = data;
   auto model = [](const torch::Tensor& y) { ppl::models::hidden_markov_model(y, 3); };
   auto guide = [](const torch::Tensor& y) { ppl::models::hidden_markov_guide(y, 3); };
   ppl::infer::SVI svi(model, guide, ppl::optim::Adam(0.05),
                       ppl::infer::TraceEnum_ELBO(ppl::infer::ELBOOptions().max_plate_nesting(0)));
   c->step = [svi, data = c->data]() mutable { return svi.step(data); };
+  return c;
+}
+
+/// The same HMM's loss and gradient by hand: its parameters as unconstrained leaves mapped as the
+/// param store maps them, the forward algorithm in log space one time step at a time, and the
+/// same Adam step. The floor for what TraceEnum_ELBO does per step.
+std::unique_ptr<Case> hand_hmm_case(const torch::Tensor& data) {
+  auto c = std::make_unique<Case>();
+  c->name = "hand_hmm_T" + std::to_string(data.size(0));
+  c->data = data;
+  const int64_t k = 3;
+  const auto simplex = ppl::transforms::transform_to(ppl::constraints::simplex);
+  const auto positive = ppl::transforms::transform_to(ppl::constraints::positive);
+  const double off_diagonal = 0.2 / (k - 1);
+  auto leaf = [](const torch::Tensor& t) { return t.detach().clone().requires_grad_(); };
+  std::vector<torch::Tensor> params{
+      leaf(simplex->inverse(torch::full({k}, 1.0 / k))),
+      leaf(simplex->inverse(torch::full({k, k}, off_diagonal) +
+                            (0.8 - off_diagonal) * torch::eye(k))),
+      leaf(torch::linspace(data.min().item<double>(), data.max().item<double>(), k)),
+      leaf(positive->inverse(torch::ones({})))};
+  auto optimizer = std::make_shared<torch::optim::Adam>(params, torch::optim::AdamOptions(0.05));
+  c->step = [=]() {
+    const auto log_init = simplex->forward(params[0]).log();
+    const auto log_transition = simplex->forward(params[1]).log();
+    const auto locs = params[2];
+    const auto scale = positive->forward(params[3]);
+    // log N(y_t | locs, scale) for every t and state: (T, K), split into steps once.
+    const auto z = (data.unsqueeze(1) - locs) / scale;
+    const auto emission = -0.5 * z * z - scale.log() - 0.5 * std::log(2 * M_PI);
+    const std::vector<torch::Tensor> emissions = emission.unbind(0);
+    torch::Tensor alpha = log_init + emissions[0];
+    for (size_t t = 1; t < emissions.size(); ++t)
+      alpha = (alpha.unsqueeze(1) + log_transition).logsumexp(0) + emissions[t];
+    const auto loss = -alpha.logsumexp(0);
+    optimizer->zero_grad();
+    loss.backward();
+    optimizer->step();
+    return loss.item<double>();
+  };
   return c;
 }
 
@@ -83,8 +127,11 @@ int main(int argc, char** argv) {
   torch::manual_seed(o.seed);
 
   std::vector<std::unique_ptr<Case>> cases;
-  cases.push_back(hmm_case(100));
-  cases.push_back(hmm_case(1000));
+  for (int64_t length : {100, 1000}) {
+    const torch::Tensor data = hmm_data(length);
+    cases.push_back(hmm_case(data));
+    cases.push_back(hand_hmm_case(data));
+  }
   cases.push_back(mixture_case());
   const int mixture_factor = 100;  // the mixture's step is short: time more of them
   for (auto& c : cases)
