@@ -1,13 +1,16 @@
 #include "ppl/infer/contract.h"
 
 #include "ppl/handlers/enum.h"
+#include "ppl/infer/kernels/factor_loops.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <torch/csrc/autograd/functions/utils.h>
 
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 namespace ppl::infer {
@@ -24,10 +27,35 @@ FactorDim site_dim(const std::string& name) {
   return FactorDim{name, false, 0};
 }
 
+/// Whether `tensors` may go through plain loops: small CPU tensors whose result needs no
+/// autograd graph.
+bool loops_serve(const std::vector<torch::Tensor>& tensors, int64_t result_numel) {
+  if (torch::GradMode::is_enabled() &&
+      std::any_of(tensors.begin(), tensors.end(),
+                  [](const torch::Tensor& t) { return t.requires_grad(); }))
+    return false;
+  return kernels::small_factors(tensors, result_numel);
+}
+
+/// The strides that lay `tensor`, over `dims`, out over `order` (0 along a dim it lacks).
+std::vector<int64_t> strides_along(const torch::Tensor& tensor, const std::vector<FactorDim>& dims,
+                                   const std::vector<FactorDim>& order) {
+  std::vector<int64_t> strides;
+  for (const FactorDim& dim : order) {
+    const int64_t index = index_of(dims, dim);
+    strides.push_back(index >= 0 ? tensor.stride(index) : 0);
+  }
+  return strides;
+}
+
 /// `factor` with dim `index` reduced by the semiring.
 Factor reduce(Factor factor, int64_t index, Semiring semiring) {
-  factor.log_value = semiring == Semiring::sum ? torch::logsumexp(factor.log_value, index)
-                                               : std::get<0>(torch::max(factor.log_value, index));
+  if (loops_serve({factor.log_value}, factor.log_value.numel()))
+    factor.log_value =
+        kernels::reduce_along(factor.log_value.contiguous(), index, semiring == Semiring::max);
+  else
+    factor.log_value = semiring == Semiring::sum ? torch::logsumexp(factor.log_value, index)
+                                                 : std::get<0>(torch::max(factor.log_value, index));
   factor.dims.erase(factor.dims.begin() + index);
   return factor;
 }
@@ -96,6 +124,19 @@ Factor combine(const std::vector<Factor>& factors) {
       if (!result.has(dim)) result.dims.push_back(dim);
     result.plates.insert(factor.plates.begin(), factor.plates.end());
   }
+  std::vector<torch::Tensor> parts;
+  std::vector<std::vector<int64_t>> strides;
+  std::vector<int64_t> sizes(result.dims.size(), 1);
+  for (const Factor& factor : factors) {
+    parts.push_back(factor.log_value);
+    strides.push_back(strides_along(factor.log_value, factor.dims, result.dims));
+    for (size_t i = 0; i < factor.dims.size(); ++i)
+      sizes[index_of(result.dims, factor.dims[i])] = factor.log_value.size(i);
+  }
+  if (loops_serve(parts, c10::multiply_integers(sizes))) {
+    result.log_value = kernels::broadcast_sum(parts, strides, sizes);
+    return result;
+  }
   for (const Factor& factor : factors) {
     torch::Tensor term = factor.aligned(result.dims);
     result.log_value = result.log_value.defined() ? result.log_value + term : term;
@@ -153,24 +194,47 @@ Factor site_factor(const Site& site, const torch::Tensor& log_prob, const Trace&
   return factor;
 }
 
-Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eliminate,
-                   Semiring semiring, std::vector<Elimination>* record) {
-  // The sites to eliminate that occur, each with the factors holding it (by slot).
+namespace {
+
+/// One elimination: the factors in slots `parts` combined into `joint`, which is reduced along
+/// the dim of `site` into slot `result`.
+struct EliminationStep {
+  std::string site;
+  std::vector<size_t> parts;
+  Factor joint;
+  size_t result;
+};
+
+/// What an elimination did: its slots (the input factors, then each step's result, in order),
+/// its steps, and the slots left at the end, which combine into the result.
+struct EliminationTape {
+  std::vector<Factor> slots;
+  std::vector<EliminationStep> steps;
+  std::vector<size_t> rest;
+};
+
+/// Reduces the sites of `eliminate` out of `factors` one at a time, smallest intermediate first.
+EliminationTape eliminate_sites(std::vector<Factor> factors, const std::set<std::string>& eliminate,
+                                Semiring semiring) {
+  EliminationTape tape;
+  tape.slots = std::move(factors);
+  std::vector<Factor>& slots = tape.slots;
+  // The sites to eliminate that occur, each with the slots holding it.
   std::vector<std::string> sites;
   std::map<std::string, std::set<size_t>> holders;
-  for (size_t slot = 0; slot < factors.size(); ++slot) {
-    for (const std::string& site : sites_in(factors[slot], eliminate)) {
+  for (size_t slot = 0; slot < slots.size(); ++slot) {
+    for (const std::string& site : sites_in(slots[slot], eliminate)) {
       if (!holders.count(site)) sites.push_back(site);
       holders[site].insert(slot);
     }
   }
-  std::vector<bool> alive(factors.size(), true);
+  std::vector<bool> alive(slots.size(), true);
   // The size of the factor that eliminating `site` would build.
   auto cost = [&](const std::string& site) {
     std::vector<FactorDim> dims;
     double size = 1;
     for (size_t slot : holders[site])
-      for (const FactorDim& dim : factors[slot].dims)
+      for (const FactorDim& dim : slots[slot].dims)
         if (index_of(dims, dim) < 0) {
           dims.push_back(dim);
           size *= static_cast<double>(dim.size);
@@ -179,42 +243,154 @@ Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eli
   };
   std::map<std::string, size_t> index;  // of each site in `sites`
   std::vector<double> costs(sites.size());
+  std::set<std::pair<double, size_t>> queue;  // cheapest first, then in order of appearance
   for (size_t i = 0; i < sites.size(); ++i) {
     index[sites[i]] = i;
     costs[i] = cost(sites[i]);
+    queue.emplace(costs[i], i);
   }
 
-  std::vector<bool> done(sites.size(), false);
-  for (size_t step = 0; step < sites.size(); ++step) {
-    size_t best = sites.size();
-    for (size_t i = 0; i < sites.size(); ++i)
-      if (!done[i] && (best == sites.size() || costs[i] < costs[best])) best = i;
-    done[best] = true;
-    const std::string& site = sites[best];
+  while (!queue.empty()) {
+    const size_t best = queue.begin()->second;
+    queue.erase(queue.begin());
+    EliminationStep step{sites[best], {}, {}, slots.size()};
     std::vector<Factor> joint_parts;
-    for (size_t slot : holders[site]) {
-      joint_parts.push_back(std::move(factors[slot]));
+    for (size_t slot : holders[step.site]) {
+      step.parts.push_back(slot);
+      joint_parts.push_back(slots[slot]);
       alive[slot] = false;
     }
-    Factor joint = combine(joint_parts);
-    const std::vector<std::string> neighbours = sites_in(joint, eliminate);
+    step.joint = combine(joint_parts);
+    const std::vector<std::string> neighbours = sites_in(step.joint, eliminate);
     for (const std::string& other : neighbours)
-      for (size_t slot : holders[site])
-        if (other != site) holders[other].erase(slot);
-    Factor reduced = reduce(joint, index_of(joint.dims, site_dim(site)), semiring);
-    if (record) record->push_back({site, std::move(joint)});
-    factors.push_back(std::move(reduced));
+      for (size_t slot : holders[step.site])
+        if (other != step.site) holders[other].erase(slot);
+    slots.push_back(reduce(step.joint, index_of(step.joint.dims, site_dim(step.site)), semiring));
     alive.push_back(true);
     for (const std::string& other : neighbours) {
-      if (other == site) continue;
-      holders[other].insert(factors.size() - 1);
-      costs[index[other]] = cost(other);
+      if (other == step.site) continue;
+      holders[other].insert(step.result);
+      const size_t i = index[other];
+      queue.erase({costs[i], i});
+      costs[i] = cost(other);
+      queue.emplace(costs[i], i);
     }
+    tape.steps.push_back(std::move(step));
   }
+  for (size_t slot = 0; slot < slots.size(); ++slot)
+    if (alive[slot]) tape.rest.push_back(slot);
+  return tape;
+}
+
+/// `gradient`, over `from`, summed over the dims `to` lacks and permuted to `to`'s order.
+torch::Tensor gradient_for(const torch::Tensor& gradient, const std::vector<FactorDim>& from,
+                           const std::vector<FactorDim>& to) {
+  std::vector<int64_t> summed;
+  std::vector<FactorDim> kept;
+  for (size_t i = 0; i < from.size(); ++i) {
+    if (index_of(to, from[i]) >= 0)
+      kept.push_back(from[i]);
+    else
+      summed.push_back(static_cast<int64_t>(i));
+  }
+  torch::Tensor result = summed.empty() ? gradient : gradient.sum(summed);
+  std::vector<int64_t> permutation;
+  for (const FactorDim& dim : to) permutation.push_back(index_of(kept, dim));
+  return result.permute(permutation);
+}
+
+/// The backward of a sum-product elimination run without autograd: one node for the whole
+/// elimination instead of a few per step. Going back through the steps, the gradient of
+/// logsumexp is the softmax of the joint along the reduced dim. Small factors go through plain
+/// loops. First derivatives only.
+struct SumProductBackward : torch::autograd::Node {
+  EliminationTape tape;
+  std::vector<std::vector<int64_t>> input_sizes;  // the inputs' tensors are not kept
+  std::vector<FactorDim> result_dims;
+  bool loops = false;
+
+  std::string name() const override { return "ppl::infer::SumProductBackward"; }
+
+  torch::autograd::variable_list apply(torch::autograd::variable_list&& gradients) override {
+    std::vector<torch::Tensor> slot_gradients(tape.slots.size());
+    auto accumulate = [&](size_t slot, const torch::Tensor& gradient,
+                          const std::vector<FactorDim>& dims) {
+      const Factor& factor = tape.slots[slot];
+      torch::Tensor& total = slot_gradients[slot];
+      if (loops) {
+        if (!total.defined())
+          total = torch::zeros(
+              slot < input_sizes.size() ? input_sizes[slot] : factor.log_value.sizes().vec(),
+              gradient.options());
+        kernels::scatter_sum(total, strides_along(total, factor.dims, dims), gradient.contiguous());
+        return;
+      }
+      torch::Tensor part = gradient_for(gradient, dims, factor.dims);
+      total = total.defined() ? total + part : part;
+    };
+    for (size_t slot : tape.rest) accumulate(slot, gradients[0], result_dims);
+    for (auto step = tape.steps.rbegin(); step != tape.steps.rend(); ++step) {
+      const torch::Tensor& gradient = slot_gradients[step->result];
+      if (!gradient.defined()) continue;
+      const int64_t index = index_of(step->joint.dims, site_dim(step->site));
+      const torch::Tensor& reduced = tape.slots[step->result].log_value;
+      const torch::Tensor joint_gradient =
+          loops ? kernels::logsumexp_gradient(gradient, step->joint.log_value.contiguous(), reduced,
+                                              index)
+                : gradient.unsqueeze(index) *
+                      (step->joint.log_value - reduced.unsqueeze(index)).exp();
+      for (size_t part : step->parts) accumulate(part, joint_gradient, step->joint.dims);
+    }
+    slot_gradients.resize(input_sizes.size());
+    return slot_gradients;
+  }
+};
+
+bool any_requires_grad(const std::vector<Factor>& factors) {
+  return std::any_of(factors.begin(), factors.end(),
+                     [](const Factor& f) { return f.log_value.requires_grad(); });
+}
+
+}  // namespace
+
+Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eliminate,
+                   Semiring semiring, std::vector<Elimination>* record) {
+  // With gradients, the elimination runs without autograd and gets one backward node.
+  const bool one_node =
+      semiring == Semiring::sum && torch::GradMode::is_enabled() && any_requires_grad(factors);
+  std::vector<torch::Tensor> inputs;
+  if (one_node)
+    for (const Factor& factor : factors) inputs.push_back(factor.log_value);
+  std::optional<torch::NoGradGuard> no_grad;
+  if (one_node) no_grad.emplace();
+  EliminationTape tape = eliminate_sites(std::move(factors), eliminate, semiring);
+  if (record)
+    for (const EliminationStep& step : tape.steps) record->push_back({step.site, step.joint});
   std::vector<Factor> rest;
-  for (size_t slot = 0; slot < factors.size(); ++slot)
-    if (alive[slot]) rest.push_back(std::move(factors[slot]));
-  return combine(rest);
+  for (size_t slot : tape.rest) rest.push_back(tape.slots[slot]);
+  Factor result = combine(rest);
+  no_grad.reset();
+  if (!one_node || tape.steps.empty()) return result;
+  // A result of its own (not a slot's tensor) to hang the node on.
+  if (rest.size() == 1) result.log_value = result.log_value.clone();
+  auto node =
+      std::shared_ptr<SumProductBackward>(new SumProductBackward(), torch::autograd::deleteNode);
+  std::vector<torch::Tensor> joints;
+  int64_t largest = 0;
+  for (const EliminationStep& step : tape.steps) {
+    joints.push_back(step.joint.log_value);
+    largest = std::max(largest, step.joint.log_value.numel());
+  }
+  node->loops = kernels::small_factors(joints, largest);
+  for (size_t slot = 0; slot < inputs.size(); ++slot) {
+    node->input_sizes.push_back(inputs[slot].sizes().vec());
+    tape.slots[slot].log_value = torch::Tensor();  // only their dims are needed
+  }
+  node->tape = std::move(tape);
+  node->result_dims = result.dims;
+  node->set_next_edges(torch::autograd::collect_next_edges(at::TensorList(inputs)));
+  torch::autograd::set_history(result.log_value, node);
+  return result;
 }
 
 std::vector<Factor> contract_plated(std::vector<Factor> factors,
