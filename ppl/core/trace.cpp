@@ -52,7 +52,7 @@ void Trace::add(const Message& msg) {
   }
   if (sites_.empty()) sites_.reserve(16);
   index_.emplace(msg.name, sites_.size());
-  sites_.push_back(Site{msg, {}, {}, {}});
+  sites_.push_back(Site{msg, {}, {}});
 }
 
 const Site* Trace::find(const std::string& name) const {
@@ -88,7 +88,6 @@ void Trace::compute_log_prob(const SiteFilter& filter) {
                                            site.name, e.what(), format_shapes()));
     }
     site.log_prob = scale_and_mask(site.unscaled_log_prob, site.scale, site.mask);
-    site.log_prob_sum = site.log_prob.dim() == 0 ? site.log_prob : site.log_prob.sum();
   }
 }
 
@@ -113,7 +112,7 @@ torch::Tensor Trace::log_prob_sum(const SiteFilter& filter) {
   compute_log_prob(filter);
   std::vector<torch::Tensor> terms;
   for (const Site& site : sites_)
-    if (site.is_sample() && (!filter || filter(site))) terms.push_back(site.log_prob_sum);
+    if (site.is_sample() && (!filter || filter(site))) terms.push_back(site.log_prob_sum());
   return sum_scalars(terms);
 }
 

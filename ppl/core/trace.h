@@ -14,8 +14,10 @@ namespace ppl {
 struct Site : Message {
   torch::Tensor unscaled_log_prob;  ///< fn->log_prob(value)
   torch::Tensor log_prob;           ///< scaled and masked
-  torch::Tensor log_prob_sum;       ///< log_prob summed to a scalar
   bool is_sample() const { return type == MessageType::sample; }
+  /// log_prob summed to a scalar (itself when 0-dim); summed on request, since enumeration
+  /// keeps the log-probs as tensors.
+  torch::Tensor log_prob_sum() const { return log_prob.dim() == 0 ? log_prob : log_prob.sum(); }
   /// A sample site that is neither observed nor an auxiliary factor.
   bool is_latent() const;
 };

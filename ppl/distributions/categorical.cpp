@@ -1,11 +1,13 @@
 #include "ppl/distributions/categorical.h"
 
 #include "ppl/distributions/finfo.h"
+#include "ppl/distributions/kernels/categorical.h"
 
 #include <fmt/format.h>
 
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 
 namespace ppl::dist {
 
@@ -32,8 +34,7 @@ Categorical::Categorical(torch::Tensor probs, torch::Tensor logits,
     : DistributionBase(validate_args) {
   if (probs.defined()) {
     const auto batch = batch_of(probs, "probs");
-    probs_ = probs / probs.sum(-1, /*keepdim=*/true);
-    logits_ = clamp_probs(probs_).log();
+    std::tie(probs_, logits_) = kernels::normalize_probs(probs);
     init(batch);
   } else {
     const auto batch = batch_of(logits, "logits");
@@ -65,11 +66,8 @@ torch::Tensor Categorical::sample(const Shape& sample_shape,
 
 torch::Tensor Categorical::log_prob(const torch::Tensor& value) const {
   validate_sample(value);
-  auto index = value.to(c10::kLong).unsqueeze(-1);
-  Shape shape = broadcast_shapes(index.sizes(), logits_.sizes(), "Categorical.log_prob");
-  auto log_pmf = logits_.expand(shape);
-  shape.back() = 1;
-  return log_pmf.gather(-1, index.expand(shape)).squeeze(-1);
+  broadcast_shapes(value.sizes(), batch_shape_, "Categorical.log_prob");
+  return kernels::categorical_log_prob(logits_, value);
 }
 
 torch::Tensor Categorical::entropy() const {

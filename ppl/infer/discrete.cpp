@@ -120,7 +120,7 @@ Trace discrete_posterior_trace(const Program& model, const InferDiscreteOptions&
   for (Site& site : trace.sites()) {
     if (choices.count(site.name)) site.value = value_of(site, choices.at(site.name));
     site.enumeration.reset();
-    site.unscaled_log_prob = site.log_prob = site.log_prob_sum = torch::Tensor();
+    site.unscaled_log_prob = site.log_prob = torch::Tensor();
   }
   return trace;
 }

@@ -84,15 +84,15 @@ torch::Tensor Trace_ELBO::differentiable_loss(const Program& model, const Progra
   for (int64_t i = 0; i < num_passes(); ++i) {
     auto traces = get_importance_traces(particle_model, particle_guide, checked_plate_nesting());
     for (const Site& site : traces.model.sites())
-      if (site.is_sample()) model_terms.push_back(site.log_prob_sum);
+      if (site.is_sample()) model_terms.push_back(site.log_prob_sum());
     std::optional<DownstreamLogRatio> log_ratio;
     for (const Site& site : traces.guide.sites()) {
       if (!site.is_sample()) continue;
       if (site.fn->has_rsample()) {
-        reparameterized_terms.push_back(site.log_prob_sum);  // pathwise: differentiate log q
+        reparameterized_terms.push_back(site.log_prob_sum());  // pathwise: differentiate log q
         continue;
       }
-      other_guide_terms.push_back(site.log_prob_sum);
+      other_guide_terms.push_back(site.log_prob_sum());
       if (!surrogate) continue;
       if (!log_ratio) log_ratio.emplace(traces.model, traces.guide);
       score_terms.push_back(

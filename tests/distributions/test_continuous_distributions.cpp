@@ -615,4 +615,25 @@ TEST_CASE("Normal's log_prob has second derivatives: a Hessian through it is exa
   }
 }
 
+TEST_CASE("Normal's log_prob broadcasts a single value, loc or scale; gradients as by formula") {
+  // What an enumerated chain asks at every step: one observation against a batch of locs and
+  // one scale (0-dim, or expanded to the batch by Normal itself).
+  const auto value = torch::tensor(0.3, torch::kDouble).requires_grad_();
+  const auto loc = torch::tensor({{0.5, -1.0, 2.0}}, torch::kDouble).requires_grad_();
+  const auto scale = torch::tensor(0.7, torch::kDouble).requires_grad_();
+  const auto weights = torch::tensor({{1.0, -2.0, 0.5}}, torch::kDouble);
+  const auto log_prob = ppl::dist::Normal(loc, scale).log_prob(value);
+  REQUIRE(log_prob.sizes() == loc.sizes());
+  const auto z = (value - loc) / scale;
+  const auto expected = -0.5 * z * z - scale.log() - 0.5 * std::log(2 * M_PI);
+  CHECK(log_prob.allclose(expected, 1e-14, 1e-14));
+  const auto grads = torch::autograd::grad({(log_prob * weights).sum()}, {value, loc, scale});
+  const auto reference = torch::autograd::grad({(expected * weights).sum()}, {value, loc, scale});
+  for (size_t i = 0; i < grads.size(); ++i) {
+    CAPTURE(i);
+    CHECK(grads[i].sizes() == reference[i].sizes());
+    CHECK(grads[i].allclose(reference[i], 1e-14, 1e-14));
+  }
+}
+
 }  // namespace test_continuous_distributions

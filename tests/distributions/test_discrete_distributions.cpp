@@ -95,6 +95,39 @@ double frequency_error(const torch::Tensor& event, const torch::Tensor& probabil
 
 }  // namespace
 
+TEST_CASE("Categorical from probs: log_prob and its first and second derivatives by formula") {
+  // The kernels behind Categorical (plain loops for small CPU tensors) against tensor formulas:
+  // a batch of rows, values broadcast against it (an enumerated support along a dim of its
+  // own), and a probability under the clamp's eps.
+  const auto probs =
+      torch::tensor({{0.2, 0.5, 0.3}, {1.0, 2.0, 1e-20}}, torch::kDouble).requires_grad_();
+  const auto value = torch::arange(3).reshape({3, 1});  // against the batch of 2: (3, 2)
+  const ppl::dist::Categorical categorical(probs);
+  const auto log_prob = categorical.log_prob(value);
+  REQUIRE(log_prob.sizes() == std::vector<int64_t>{3, 2});
+  const auto normalized = probs / probs.sum(-1, true);
+  const double eps = ppl::dist::finfo(torch::kDouble).eps;
+  const auto expected = normalized.clamp(eps, 1 - eps).log().t();
+  CHECK(log_prob.allclose(expected, 1e-14, 1e-14));
+  CHECK(categorical.probs().allclose(normalized, 1e-15, 0));
+  const auto weights = torch::tensor({{1.0, 2.0}, {-1.0, 0.5}, {3.0, 0.25}}, torch::kDouble);
+  const auto grad = torch::autograd::grad({(log_prob * weights).sum()}, {probs}, {}, true, true)[0];
+  const auto reference =
+      torch::autograd::grad({(expected * weights).sum()}, {probs}, {}, true, true)[0];
+  CHECK(grad.allclose(reference, 1e-12, 1e-12));
+  // A Hessian-vector product through both: the backward builds a graph of its own.
+  const auto direction = torch::tensor({{0.3, -0.1, 0.2}, {1.0, 0.5, -2.0}}, torch::kDouble);
+  const auto second = torch::autograd::grad({(grad * direction).sum()}, {probs})[0];
+  const auto second_reference = torch::autograd::grad({(reference * direction).sum()}, {probs})[0];
+  CHECK(second.allclose(second_reference, 1e-10, 1e-10));
+  // The probabilities' own gradient (through probs()) and a value outside the support.
+  const auto through_probs = torch::autograd::grad({categorical.probs()[0][1]}, {probs})[0];
+  const auto probs_reference = torch::autograd::grad({normalized[0][1]}, {probs})[0];
+  CHECK(through_probs.allclose(probs_reference, 1e-14, 1e-14));
+  const ValidationScope off(false);
+  CHECK_THROWS_AS(categorical.log_prob(torch::tensor({3, 0})), std::out_of_range);
+}
+
 TEST_CASE("Poisson log_prob, normalization, moments and validation") {
   const dist::Poisson poisson(f64({0.5, 2, 10}));
   const double k[] = {0, 3, 7}, rate[] = {0.5, 2, 10};

@@ -80,7 +80,7 @@ TEST_CASE("an autoguide's log density is the change of variables from its Normal
           .item<double>() -
       u.item<double>();
   const double actual =
-      (trace.at("s_unconstrained").log_prob_sum + trace.at("s").log_prob_sum).item<double>();
+      (trace.at("s_unconstrained").log_prob_sum() + trace.at("s").log_prob_sum()).item<double>();
   CHECK(actual == doctest::Approx(expected).epsilon(1e-6));  // float32: the model's numbers
 }
 

@@ -4,28 +4,55 @@
 
 #include <ATen/Dispatch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace ppl::dist::kernels {
 
 namespace {
 
-/// Tensors with at most this many elements, all on the CPU, contiguous, of one floating dtype
-/// and one shape, are handled by plain loops: for scalar sites the tensor ops would cost far
-/// more in dispatch than in arithmetic.
+/// Sites this small, on the CPU, of one floating dtype, are handled by plain loops: for scalar
+/// sites the tensor ops would cost far more in dispatch than in arithmetic.
 constexpr int64_t kSmallTensor = 64;
 
-bool small_alike(std::initializer_list<const torch::Tensor*> tensors) {
+/// A broadcast a plain loop can read: its shape, and for each input the step from element to
+/// element (1 for a contiguous input of that shape, 0 for one value, maybe expanded).
+struct SmallBroadcast {
+  std::vector<int64_t> shape;
+  std::vector<int64_t> steps;
+};
+
+std::optional<SmallBroadcast> small_broadcast(std::initializer_list<const torch::Tensor*> tensors) {
   const torch::Tensor& first = **tensors.begin();
-  if (first.numel() > kSmallTensor || !first.device().is_cpu() ||
+  if (!first.device().is_cpu() ||
       (first.scalar_type() != torch::kFloat && first.scalar_type() != torch::kDouble))
-    return false;
+    return std::nullopt;
+  std::vector<int64_t> shape;
   for (const torch::Tensor* t : tensors) {
-    if (!t->device().is_cpu() || t->scalar_type() != first.scalar_type() ||
-        !t->sizes().equals(first.sizes()) || !t->is_contiguous())
-      return false;
+    if (!t->device().is_cpu() || t->scalar_type() != first.scalar_type()) return std::nullopt;
+    shape = at::infer_size(shape, t->sizes());
   }
-  return true;
+  if (c10::multiply_integers(shape) > kSmallTensor) return std::nullopt;
+  std::vector<int64_t> steps;
+  for (const torch::Tensor* t : tensors) {
+    const auto strides = t->strides();
+    if (t->numel() == 1 ||
+        std::all_of(strides.begin(), strides.end(), [](int64_t stride) { return stride == 0; }))
+      steps.push_back(0);
+    else if (t->sizes().equals(shape) && t->is_contiguous())
+      steps.push_back(1);
+    else
+      return std::nullopt;
+  }
+  return SmallBroadcast{std::move(shape), std::move(steps)};
+}
+
+/// The gradient of `input`, from per-element gradients of the broadcast
+/// shape: those themselves for an input of that shape, their sum for a single value.
+torch::Tensor small_input_gradient(const torch::Tensor& per_element, const torch::Tensor& input) {
+  if (input.sizes().equals(per_element.sizes())) return per_element;
+  return per_element.sum().reshape(input.sizes());
 }
 
 /// log N(value | loc, scale) as one autograd node: the forward records none of its elementwise
@@ -34,15 +61,16 @@ bool small_alike(std::initializer_list<const torch::Tensor*> tensors) {
 struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
                                const torch::Tensor& loc, const torch::Tensor& scale) {
-    if (small_alike({&value, &loc, &scale})) {  // one output, no temporaries: z is recomputed
-      torch::Tensor log_prob = torch::empty_like(value);
+    if (auto small = small_broadcast({&value, &loc, &scale})) {  // z is recomputed later
+      const auto& in = small->steps;
+      torch::Tensor log_prob = torch::empty(small->shape, value.options());
       AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob", [&] {
         const scalar_t *v = value.data_ptr<scalar_t>(), *l = loc.data_ptr<scalar_t>(),
                        *s = scale.data_ptr<scalar_t>();
         scalar_t* lp = log_prob.data_ptr<scalar_t>();
-        for (int64_t i = 0; i < value.numel(); ++i) {
-          const scalar_t z = (v[i] - l[i]) / s[i];
-          lp[i] = scalar_t(-0.5) * z * z - std::log(s[i]) - scalar_t(kHalfLog2Pi);
+        for (int64_t i = 0; i < log_prob.numel(); ++i) {
+          const scalar_t z = (v[i * in[0]] - l[i * in[1]]) / s[i * in[2]];
+          lp[i] = scalar_t(-0.5) * z * z - std::log(s[i * in[2]]) - scalar_t(kHalfLog2Pi);
         }
       });
       ctx->save_for_backward({value, loc, scale});
@@ -66,22 +94,29 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
     // A backward that builds a graph (create_graph, as for a Hessian) takes the tensor-op path
     // with z recomputed from the inputs, so the gradient has gradients of its own.
     const bool differentiable = torch::GradMode::is_enabled();
-    if (saved.size() == 3 && !differentiable) {  // small: value, loc, scale, grad of one shape
-      if (want_value) grad_value = torch::empty_like(value);
-      if (want_loc) grad_loc = torch::empty_like(value);
-      if (want_scale) grad_scale = torch::empty_like(value);
+    if (saved.size() == 3 && !differentiable) {  // small: per-element gradients by a loop
+      const auto in = small_broadcast({&value, &loc, &scale})->steps;
       const torch::Tensor dense_grad = grad.contiguous();  // a sum's gradient is an expanded view
+      auto per_element = [&](bool wanted) {
+        return wanted ? torch::empty_like(dense_grad) : torch::Tensor();
+      };
+      const torch::Tensor grad_v = per_element(want_value), grad_l = per_element(want_loc),
+                          grad_s = per_element(want_scale);
       AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob_backward", [&] {
         const scalar_t *g = dense_grad.data_ptr<scalar_t>(), *v = value.data_ptr<scalar_t>(),
                        *l = loc.data_ptr<scalar_t>(), *s = scale.data_ptr<scalar_t>();
-        for (int64_t i = 0; i < value.numel(); ++i) {
-          const scalar_t z = (v[i] - l[i]) / s[i];
-          const scalar_t grad_z = g[i] * z / s[i];
-          if (want_value) grad_value.data_ptr<scalar_t>()[i] = -grad_z;
-          if (want_loc) grad_loc.data_ptr<scalar_t>()[i] = grad_z;
-          if (want_scale) grad_scale.data_ptr<scalar_t>()[i] = g[i] * (z * z - 1) / s[i];
+        for (int64_t i = 0; i < dense_grad.numel(); ++i) {
+          const scalar_t si = s[i * in[2]];
+          const scalar_t z = (v[i * in[0]] - l[i * in[1]]) / si;
+          const scalar_t grad_z = g[i] * z / si;  // d log_prob / d loc
+          if (want_value) grad_v.data_ptr<scalar_t>()[i] = -grad_z;
+          if (want_loc) grad_l.data_ptr<scalar_t>()[i] = grad_z;
+          if (want_scale) grad_s.data_ptr<scalar_t>()[i] = g[i] * (z * z - 1) / si;
         }
       });
+      if (want_value) grad_value = small_input_gradient(grad_v, value);
+      if (want_loc) grad_loc = small_input_gradient(grad_l, loc);
+      if (want_scale) grad_scale = small_input_gradient(grad_s, scale);
       return {grad_value, grad_loc, grad_scale};
     }
     const auto z = differentiable ? (value - loc) / scale : saved[3];
