@@ -1,0 +1,215 @@
+#include "ppl/distributions/discrete_hmm.h"
+
+#include "ppl/distributions/finfo.h"
+
+#include <ATen/ExpandUtils.h>
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ppl::dist {
+
+namespace {
+
+/// log(x), whose gradient g / x is taken as g / max(x, tiny): where x is 0 the value stays -inf
+/// and the gradient finite (0 where nothing flows), not the NaN of 0 * inf.
+struct SafeLog : torch::autograd::Function<SafeLog> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x) {
+    context->save_for_backward({x});
+    return x.log();
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
+                                               torch::autograd::tensor_list grads) {
+    const auto x = context->get_saved_variables()[0];
+    return {grads[0] / x.clamp_min(finfo(x.scalar_type()).tiny)};
+  }
+};
+
+/// log(exp(x) @ exp(y)) for batches of K x K matrices. The rows of x and the columns of y are
+/// shifted by their maxima, so that exp neither overflows nor underflows a whole row or column;
+/// the shifts carry no gradient (the result does not depend on them).
+torch::Tensor log_matmul_exp(const torch::Tensor& x, const torch::Tensor& y) {
+  const double lowest = finfo(x.scalar_type()).min;  // a row of -inf shifts by a finite amount
+  const auto x_shift = x.detach().amax(-1, /*keepdim=*/true).clamp_min_(lowest);
+  const auto y_shift = y.detach().amax(-2, /*keepdim=*/true).clamp_min_(lowest);
+  const auto product = torch::matmul((x - x_shift).exp(), (y - y_shift).exp());
+  return SafeLog::apply(product) + (x_shift + y_shift);
+}
+
+/// logits[..., 0, :, :] @ logits[..., 1, :, :] @ ... @ logits[..., T-1, :, :] in log space, the
+/// time dim being -3: each of the log2(T) levels multiplies the matrices pairwise in one batched
+/// log_matmul_exp, halving the time dim (an odd last matrix waits for the next level).
+torch::Tensor sequential_log_matmul_exp(torch::Tensor logits) {
+  while (logits.size(-3) > 1) {
+    const int64_t time = logits.size(-3);
+    const int64_t even = time / 2 * 2;
+    const auto pairs = logits.narrow(-3, 0, even).unflatten(-3, {even / 2, 2});
+    auto product = log_matmul_exp(pairs.select(-3, 0), pairs.select(-3, 1));
+    if (time > even) product = torch::cat({product, logits.narrow(-3, even, 1)}, -3);
+    logits = product;
+  }
+  return logits.squeeze(-3);
+}
+
+Shape with_back(Shape shape, std::initializer_list<int64_t> back) {
+  shape.insert(shape.end(), back);
+  return shape;
+}
+
+}  // namespace
+
+DiscreteHMM::DiscreteHMM(torch::Tensor initial_logits, torch::Tensor transition_logits,
+                         DistributionPtr observation_dist, std::optional<int64_t> duration,
+                         std::optional<bool> validate_args)
+    : DistributionBase(validate_args), observation_dist_(std::move(observation_dist)) {
+  if (!observation_dist_) throw std::invalid_argument("DiscreteHMM: observation_dist is null");
+  if (initial_logits.dim() < 1) {
+    throw std::invalid_argument(
+        "DiscreteHMM: argument 'initial_logits' must have shape batch_shape + (K,), found shape "
+        "()");
+  }
+  const int64_t states = initial_logits.size(-1);
+  if (transition_logits.dim() < 2 || transition_logits.size(-1) != states ||
+      transition_logits.size(-2) != states) {
+    throw std::invalid_argument(fmt::format(
+        "DiscreteHMM: argument 'transition_logits' must have shape batch_shape + (T, K, K) with "
+        "K = {} (the last dim of initial_logits), found shape {}",
+        states, shape_str(transition_logits.sizes())));
+  }
+  const Shape& observation_batch = observation_dist_->batch_shape();
+  if (observation_batch.empty() ||
+      (observation_batch.back() != states && observation_batch.back() != 1)) {
+    throw std::invalid_argument(fmt::format(
+        "DiscreteHMM: argument 'observation_dist' ({}) must have batch_shape batch_shape + (T, "
+        "K) with K = {} (the last dim of initial_logits), found batch_shape {}",
+        observation_dist_->name(), states, shape_str(observation_batch)));
+  }
+  // batch_shape + (T,), T being 1 when no argument has a time dim.
+  const Shape initial_with_time = with_back(drop_rightmost(initial_logits.sizes(), 1), {1});
+  const Shape transition_with_time = drop_rightmost(transition_logits.sizes(), 2);
+  const Shape observation_with_time = drop_rightmost(observation_batch, 1);
+  Shape shape;
+  try {
+    shape = broadcast_shapes(broadcast_shapes(initial_with_time, transition_with_time, ""),
+                             observation_with_time, "");
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(fmt::format(
+        "DiscreteHMM: the arguments' batch_shape + (T,) must broadcast: initial_logits gives {}, "
+        "transition_logits {}, observation_dist {}",
+        shape_str(initial_with_time), shape_str(transition_with_time),
+        shape_str(observation_with_time)));
+  }
+  const int64_t time = shape.back();
+  if (duration && (*duration < 1 || (time != 1 && *duration != time))) {
+    throw std::invalid_argument(fmt::format(
+        "DiscreteHMM: duration must be positive and agree with the arguments' T = {}, found {}",
+        time, *duration));
+  }
+  duration_ = duration ? duration : time != 1 ? std::optional<int64_t>(time) : std::nullopt;
+  Shape event = observation_dist_->event_shape();
+  event.insert(event.begin(), duration_.value_or(1));
+  initial_logits_ = initial_logits - initial_logits.logsumexp(-1, /*keepdim=*/true);
+  transition_logits_ = transition_logits - transition_logits.logsumexp(-1, /*keepdim=*/true);
+  init(drop_rightmost(shape, 1), event);
+}
+
+DiscreteHMM::DiscreteHMM(torch::Tensor initial_logits, torch::Tensor transition_logits,
+                         const Distribution& observation_dist, std::optional<int64_t> duration,
+                         std::optional<bool> validate_args)
+    : DiscreteHMM(std::move(initial_logits), std::move(transition_logits), observation_dist.clone(),
+                  duration, validate_args) {}
+
+void DiscreteHMM::check_value(const torch::Tensor& value) const {
+  const Shape& observation_event = observation_dist_->event_shape();
+  const auto sizes = value.sizes();
+  const bool fits = value.dim() >= event_dim() &&
+                    sizes.slice(sizes.size() - observation_event.size())
+                        .equals(c10::IntArrayRef(observation_event)) &&
+                    (!duration_ || sizes[sizes.size() - event_dim()] == *duration_);
+  if (!fits) {
+    throw std::invalid_argument(
+        fmt::format("DiscreteHMM: value of shape {} does not end in event_shape {}{}",
+                    shape_str(sizes), shape_str(event_shape_),
+                    duration_ ? "" : " (any length in place of the 1: T is not fixed)"));
+  }
+  if (!validating()) return;
+  // The support and batch checks, with the time dim of this value when T is not fixed.
+  DiscreteHMM sized(*this);
+  sized.event_shape_[0] = sizes[sizes.size() - event_dim()];
+  sized.validate_sample(value);
+}
+
+torch::Tensor DiscreteHMM::chain_logits(const torch::Tensor& value) const {
+  // log p(y_t | z_t = k): batch + (T, K).
+  const auto observation_logits =
+      observation_dist_->log_prob(value.unsqueeze(-1 - observation_dist_->event_dim()));
+  // log p(z_t = j, y_t | z_{t-1} = i): batch + (T, K, K).
+  const auto step_logits = transition_logits_ + observation_logits.unsqueeze(-2);
+  return sequential_log_matmul_exp(step_logits);
+}
+
+torch::Tensor DiscreteHMM::log_prob(const torch::Tensor& value) const {
+  check_value(value);
+  return (initial_logits_ + chain_logits(value).logsumexp(-1)).logsumexp(-1);
+}
+
+Categorical DiscreteHMM::filter(const torch::Tensor& value) const {
+  check_value(value);
+  return Categorical::from_logits(
+      (initial_logits_.unsqueeze(-1) + chain_logits(value)).logsumexp(-2), validate_args_);
+}
+
+torch::Tensor DiscreteHMM::sample(const Shape& sample_shape,
+                                  c10::optional<at::Generator> generator) const {
+  if (!duration_) {
+    throw std::logic_error(
+        "DiscreteHMM: sample needs the number of time steps of a homogeneous chain (pass "
+        "duration)");
+  }
+  torch::NoGradGuard no_grad;
+  const int64_t steps = *duration_;
+  const int64_t states = initial_logits_.size(-1);
+  Shape batch = sample_shape;
+  batch.insert(batch.end(), batch_shape_.begin(), batch_shape_.end());
+  const auto start = Categorical::from_logits(initial_logits_.expand(with_back(batch, {states})),
+                                              /*validate_args=*/false)
+                         .sample({}, generator);
+  // moves[..., t, i]: z_t drawn for z_{t-1} = i.
+  auto paths =
+      Categorical::from_logits(transition_logits_.expand(with_back(batch, {steps, states, states})),
+                               /*validate_args=*/false)
+          .sample({}, generator);
+  // A parallel prefix scan composing the moves: paths[..., t, i] becomes z_t for z_{-1} = i.
+  for (int64_t span = 1; span < steps; span *= 2) {
+    const auto later = paths.narrow(-2, span, steps - span);
+    paths = torch::cat(
+        {paths.narrow(-2, 0, span), later.gather(-1, paths.narrow(-2, 0, steps - span))}, -2);
+  }
+  const auto hidden =
+      paths.gather(-1, start.unsqueeze(-1).unsqueeze(-1).expand(with_back(batch, {steps, 1})));
+  // Every state's observation at every step, then those of the hidden path.
+  const int64_t state_dim = -1 - observation_dist_->event_dim();
+  const auto observations = observation_dist_->expand_ptr(with_back(batch_shape_, {steps, states}))
+                                ->sample(sample_shape, generator);
+  Shape index_shape = hidden.sizes().vec();
+  index_shape.insert(index_shape.end(), observation_dist_->event_dim(), 1);
+  Shape gathered_shape = observations.sizes().vec();
+  gathered_shape[gathered_shape.size() + state_dim] = 1;
+  return observations.gather(state_dim, hidden.reshape(index_shape).expand(gathered_shape))
+      .squeeze(state_dim);
+}
+
+constraints::ConstraintPtr DiscreteHMM::support() const {
+  return constraints::independent(observation_dist_->support(), 1);
+}
+
+DistributionPtr DiscreteHMM::expand_ptr(const Shape& batch_shape) const {
+  check_expand(batch_shape);
+  auto expanded = std::make_shared<DiscreteHMM>(*this);
+  expanded->initial_logits_ =
+      initial_logits_.expand(with_back(batch_shape, {initial_logits_.size(-1)}));
+  expanded->batch_shape_ = batch_shape;
+  return expanded;
+}
+
+}  // namespace ppl::dist
