@@ -11,40 +11,60 @@ namespace ppl::dist {
 
 namespace {
 
-/// log(x), whose gradient g / x is taken as g / max(x, tiny): where x is 0 the value stays -inf
-/// and the gradient finite (0 where nothing flows), not the NaN of 0 * inf.
-struct SafeLog : torch::autograd::Function<SafeLog> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x) {
-    context->save_for_backward({x});
-    return x.log();
-  }
-  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
-                                               torch::autograd::tensor_list grads) {
-    const auto x = context->get_saved_variables()[0];
-    return {grads[0] / x.clamp_min(finfo(x.scalar_type()).tiny)};
+/// exp(x - row maxima of x) and exp(y - column maxima of y), their product, and the shift that
+/// the log of the product takes back: exp neither overflows nor underflows a whole row or column.
+/// The shifts carry no gradient (the result does not depend on them).
+struct ShiftedProduct {
+  torch::Tensor x_exp, y_exp, product, shift;
+
+  ShiftedProduct(torch::Tensor x, torch::Tensor y) {
+    x = x.contiguous(), y = y.contiguous();  // the pairs' interleaved halves: much faster dense
+    const double lowest = finfo(x.scalar_type()).min;  // a row of -inf shifts by a finite amount
+    const auto x_shift = x.detach().amax(-1, /*keepdim=*/true).clamp_min_(lowest);
+    const auto y_shift = y.detach().amax(-2, /*keepdim=*/true).clamp_min_(lowest);
+    x_exp = (x - x_shift).exp_();
+    y_exp = (y - y_shift).exp_();
+    product = torch::matmul(x_exp, y_exp);
+    shift = x_shift + y_shift;
   }
 };
 
-/// log(exp(x) @ exp(y)) for batches of K x K matrices. The rows of x and the columns of y are
-/// shifted by their maxima, so that exp neither overflows nor underflows a whole row or column;
-/// the shifts carry no gradient (the result does not depend on them).
-torch::Tensor log_matmul_exp(const torch::Tensor& x, const torch::Tensor& y) {
-  const double lowest = finfo(x.scalar_type()).min;  // a row of -inf shifts by a finite amount
-  const auto x_shift = x.detach().amax(-1, /*keepdim=*/true).clamp_min_(lowest);
-  const auto y_shift = y.detach().amax(-2, /*keepdim=*/true).clamp_min_(lowest);
-  const auto product = torch::matmul((x - x_shift).exp(), (y - y_shift).exp());
-  return SafeLog::apply(product) + (x_shift + y_shift);
-}
+/// log(exp(x) @ exp(y)) for batches of K x K matrices, as one autograd node whose backward is
+/// the closed form d/dx_ik = Σ_j g_ij exp(x_ik + y_kj - z_ij) (and likewise for y), itself
+/// differentiable when the backward builds a graph. Where a product is 0 its log is -inf and
+/// nothing flows back through it (Pyro's safe_log).
+struct LogMatMulExp : torch::autograd::Function<LogMatMulExp> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x,
+                               const torch::Tensor& y) {
+    ShiftedProduct shifted(x, y);
+    context->save_for_backward({x, y, shifted.x_exp, shifted.y_exp, shifted.product});
+    return shifted.product.log().add_(shifted.shift);
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
+                                               torch::autograd::tensor_list grads) {
+    const auto saved = context->get_saved_variables();
+    torch::Tensor x_exp = saved[2], y_exp = saved[3], product = saved[4];
+    if (torch::GradMode::is_enabled()) {  // a graph of the gradient: recomputed from x and y
+      ShiftedProduct shifted(saved[0], saved[1]);
+      x_exp = shifted.x_exp, y_exp = shifted.y_exp, product = shifted.product;
+    }
+    const auto weights = grads[0] / product.clamp_min(finfo(product.scalar_type()).tiny);
+    return {x_exp * torch::matmul(weights, y_exp.transpose(-1, -2)),
+            y_exp * torch::matmul(x_exp.transpose(-1, -2), weights)};
+  }
+};
 
 /// logits[..., 0, :, :] @ logits[..., 1, :, :] @ ... @ logits[..., T-1, :, :] in log space, the
 /// time dim being -3: each of the log2(T) levels multiplies the matrices pairwise in one batched
-/// log_matmul_exp, halving the time dim (an odd last matrix waits for the next level).
+/// log-matmul-exp, halving the time dim (an odd last matrix waits for the next level).
 torch::Tensor sequential_log_matmul_exp(torch::Tensor logits) {
   while (logits.size(-3) > 1) {
     const int64_t time = logits.size(-3);
     const int64_t even = time / 2 * 2;
-    const auto pairs = logits.narrow(-3, 0, even).unflatten(-3, {even / 2, 2});
-    auto product = log_matmul_exp(pairs.select(-3, 0), pairs.select(-3, 1));
+    const auto pairs = (time == even ? logits : logits.narrow(-3, 0, even))
+                           .unflatten(-3, {even / 2, 2})
+                           .unbind(-3);
+    auto product = LogMatMulExp::apply(pairs[0], pairs[1]);
     if (time > even) product = torch::cat({product, logits.narrow(-3, even, 1)}, -3);
     logits = product;
   }

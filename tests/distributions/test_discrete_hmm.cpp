@@ -123,6 +123,18 @@ TEST_CASE("DiscreteHMM.log_prob is log p(y) of brute force and of the forward al
   }
 }
 
+TEST_CASE("DiscreteHMM: second derivatives, from a backward that builds a graph") {
+  const Chain chain(3, 6, 6, 17);
+  auto second = [&](const Tensor& log_prob) {
+    const Tensor first = torch::autograd::grad({log_prob}, {chain.transition, chain.locs}, {},
+                                               /*retain_graph=*/true, /*create_graph=*/true)[0];
+    return torch::autograd::grad({first.square().sum()}, chain.parameters());
+  };
+  check_close(second(chain.hmm().log_prob(chain.data)),
+              second(forward_algorithm(chain.initial, chain.transition, chain.observation_logits())
+                         .logsumexp(0)));
+}
+
 TEST_CASE("DiscreteHMM: heterogeneous chains of many lengths, and time-varying observations") {
   // Lengths that are powers of two, odd at the first level, or odd at later levels.
   for (int64_t length : {6, 7, 8, 9, 33, 100, 1000}) {
