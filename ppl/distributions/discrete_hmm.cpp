@@ -2,7 +2,6 @@
 
 #include "ppl/distributions/finfo.h"
 
-#include <ATen/ExpandUtils.h>
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -194,12 +193,12 @@ torch::Tensor DiscreteHMM::sample(const Shape& sample_shape,
   const auto start = Categorical::from_logits(initial_logits_.expand(with_back(batch, {states})),
                                               /*validate_args=*/false)
                          .sample({}, generator);
-  // moves[..., t, i]: z_t drawn for z_{t-1} = i.
+  // First the moves, paths[..., t, i] being z_t drawn for z_{t-1} = i; then a parallel prefix
+  // scan composes them: paths[..., t, i] becomes z_t for z_{-1} = i.
   auto paths =
       Categorical::from_logits(transition_logits_.expand(with_back(batch, {steps, states, states})),
                                /*validate_args=*/false)
           .sample({}, generator);
-  // A parallel prefix scan composing the moves: paths[..., t, i] becomes z_t for z_{-1} = i.
   for (int64_t span = 1; span < steps; span *= 2) {
     const auto later = paths.narrow(-2, span, steps - span);
     paths = torch::cat(
