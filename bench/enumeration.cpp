@@ -113,6 +113,74 @@ std::unique_ptr<Case> mixture_case() {
   return c;
 }
 
+// ---- DiscreteHMM: the forward algorithm as one distribution (self-contained section) ----
+
+/// DiscreteHMM(initial, transition, Normal(locs, scale)).log_prob(y) and its gradients for the
+/// four parameters, K = 3, float32, a homogeneous chain over T steps.
+std::unique_ptr<Case> discrete_hmm_log_prob_case(int64_t length) {
+  auto c = std::make_unique<Case>();
+  c->name = "log_prob_backward_T" + std::to_string(length);
+  c->data = torch::randn({length});
+  const std::vector<torch::Tensor> parameters = {
+      torch::randn({3}).requires_grad_(), torch::randn({3, 3}).requires_grad_(),
+      torch::tensor({-2.0f, 0.0f, 2.5f}).requires_grad_(), torch::tensor(0.7f).requires_grad_()};
+  c->step = [parameters, data = c->data] {
+    const ppl::dist::DiscreteHMM hmm(parameters[0], parameters[1],
+                                     ppl::dist::Normal(parameters[2], parameters[3]));
+    const auto log_prob = hmm.log_prob(data);
+    torch::autograd::grad({log_prob}, parameters);
+    return log_prob.item<double>();
+  };
+  return c;
+}
+
+/// SVI steps of models/hidden_markov's discrete_hmm_model (TraceEnum_ELBO, as examples/hmm fits
+/// it), on the data of hmm_case.
+std::unique_ptr<Case> discrete_hmm_svi_case(int64_t length) {
+  auto c = std::make_unique<Case>();
+  c->name = "svi_step_T" + std::to_string(length);
+  const auto levels = torch::tensor({-2.0f, 0.0f, 2.5f});
+  const auto states = torch::arange(length).div(25, "floor").remainder(3);
+  c->data = levels.index({states}) + 0.7 * torch::randn({length});
+  auto model = [](const torch::Tensor& y) { ppl::models::discrete_hmm_model(y, 3); };
+  auto guide = [](const torch::Tensor& y) { ppl::models::hidden_markov_guide(y, 3); };
+  ppl::infer::SVI svi(model, guide, ppl::optim::Adam(0.05),
+                      ppl::infer::TraceEnum_ELBO(ppl::infer::ELBOOptions().max_plate_nesting(0)));
+  c->step = [svi, data = c->data]() mutable { return svi.step(data); };
+  return c;
+}
+
+/// The DiscreteHMM cases timed in interleaved blocks (short cases repeated to T = 10^4 steps of
+/// work per block): median µs per call, and how the log_prob cost grows with T.
+nlohmann::json discrete_hmm_timings(const Options& o) {
+  std::vector<std::pair<std::unique_ptr<Case>, int>> cases;  // with repetitions per block
+  for (int64_t length : {100, 1000, 10000})
+    cases.emplace_back(discrete_hmm_log_prob_case(length), 10000 / length);
+  for (int64_t length : {100, 1000})
+    cases.emplace_back(discrete_hmm_svi_case(length), 1000 / length);
+  for (auto& [c, repeat] : cases) c->run(o.warmup * repeat, false);
+  for (int block = 0; block < o.blocks; ++block)
+    for (auto& [c, repeat] : cases) c->run(o.block_steps * repeat, true);
+  nlohmann::json timings = nlohmann::json::object();
+  for (const auto& [c, repeat] : cases) {
+    const double us = ppl::bench::median(c->times_us);
+    std::cerr << "enumeration discrete_hmm " << c->name << ": " << us << " us\n";
+    timings[c->name] = {{"median_us", us}, {"final_value", c->loss}};
+  }
+  auto ratio = [&](const char* longer, const char* shorter) {
+    return timings[longer]["median_us"].get<double>() / timings[shorter]["median_us"].get<double>();
+  };
+  return {
+      {"what",
+       "DiscreteHMM (K = 3, float32): log_prob + gradients of a homogeneous chain, and SVI "
+       "steps of models/hidden_markov's discrete_hmm_model (TraceEnum_ELBO + Adam)"},
+      {"timings", timings},
+      {"log_prob_T1000_over_T100", ratio("log_prob_backward_T1000", "log_prob_backward_T100")},
+      {"log_prob_T10000_over_T1000", ratio("log_prob_backward_T10000", "log_prob_backward_T1000")}};
+}
+
+// ---- end of the DiscreteHMM section ----
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,5 +224,6 @@ int main(int argc, char** argv) {
       {"blocks", o.blocks},
       {"steps", steps},
       {"hmm_T1000_over_T100", scaling}};
+  result["discrete_hmm"] = discrete_hmm_timings(o);
   std::cout << result.dump(2) << "\n";
 }

@@ -4,12 +4,20 @@
 
 namespace ppl::models {
 
-void hidden_markov_model(const torch::Tensor& sequence, int64_t num_states) {
+namespace {
+
+struct Parameters {
+  torch::Tensor init, transition, locs, scale;
+};
+
+/// The parameters both ways of writing the model share: names, constraints, initial values.
+Parameters parameters(const torch::Tensor& sequence, int64_t num_states) {
   const auto options = sequence.options();
   const int64_t k = num_states;
-  auto init = ppl::param(
+  Parameters p;
+  p.init = ppl::param(
       "init", [&] { return torch::full({k}, 1.0 / k, options); }, constraints::simplex);
-  auto transition = ppl::param(
+  p.transition = ppl::param(
       "transition",
       [&] {
         const double off_diagonal = k > 1 ? 0.2 / (k - 1) : 0.0;
@@ -17,12 +25,19 @@ void hidden_markov_model(const torch::Tensor& sequence, int64_t num_states) {
                (0.8 - off_diagonal) * torch::eye(k, options);
       },
       constraints::simplex);
-  auto locs = ppl::param("locs", [&] {
+  p.locs = ppl::param("locs", [&] {
     return torch::linspace(sequence.min().item<double>(), sequence.max().item<double>(), k,
                            options);
   });
-  auto scale = ppl::param(
+  p.scale = ppl::param(
       "scale", [&] { return torch::ones({}, options); }, constraints::positive);
+  return p;
+}
+
+}  // namespace
+
+void hidden_markov_model(const torch::Tensor& sequence, int64_t num_states) {
+  const auto [init, transition, locs, scale] = parameters(sequence, num_states);
   const InferDict enumerate{{"enumerate", std::string("parallel")}};
   torch::Tensor x;
   for (int64_t t : ppl::markov(sequence.size(0))) {
@@ -30,6 +45,19 @@ void hidden_markov_model(const torch::Tensor& sequence, int64_t num_states) {
     x = ppl::sample("x_" + std::to_string(t), dist::Categorical(probs), {}, enumerate);
     ppl::sample("y_" + std::to_string(t), dist::Normal(locs.index({x}), scale), sequence[t]);
   }
+}
+
+void discrete_hmm_model(const torch::Tensor& sequence, int64_t num_states) {
+  const auto [init, transition, locs, scale] = parameters(sequence, num_states);
+  const int64_t k = num_states;
+  // DiscreteHMM starts from a state before the first step: a first transition that ignores it
+  // (every row init) makes x_0 ~ init, whatever the initial logits.
+  const auto transition_logits = torch::cat(
+      {init.log().expand({1, k, k}), transition.log().expand({sequence.size(0) - 1, k, k})});
+  ppl::sample("y",
+              dist::DiscreteHMM(torch::zeros({k}, sequence.options()), transition_logits,
+                                dist::Normal(locs, scale)),
+              sequence);
 }
 
 std::vector<int64_t> hidden_states(const Trace& trace, int64_t length) {

@@ -1,6 +1,7 @@
 #pragma once
-// A hidden Markov model with Normal emissions whose hidden states are summed out exactly
-// (markov + parallel enumeration), its parameters fitted by maximum marginal likelihood.
+// A hidden Markov model with Normal emissions whose hidden states are summed out exactly, its
+// parameters fitted by maximum marginal likelihood; written two ways: with markov + parallel
+// enumeration, and with one DiscreteHMM site.
 
 #include <ppl/ppl.h>
 
@@ -15,6 +16,12 @@ namespace ppl::models {
 /// "init" and the rows of "transition" (simplex), "locs", "scale" (positive); `locs` starts
 /// spread over the data's range, the transitions sticky (0.8 on the diagonal).
 void hidden_markov_model(const torch::Tensor& sequence, int64_t num_states);
+
+/// The same model and parameters (names, constraints, initial values) with the states summed out
+/// inside one site: y ~ DiscreteHMM observes the whole sequence at site "y" (the forward
+/// algorithm as a parallel scan over time, no enumeration needed). `hidden_markov_guide` is its
+/// guide too, and `hidden_markov_model` can decode the states with its parameters.
+void discrete_hmm_model(const torch::Tensor& sequence, int64_t num_states);
 
 /// The guide of the model: it has no latent besides the states the model sums out.
 inline void hidden_markov_guide(const torch::Tensor& /*sequence*/, int64_t /*num_states*/) {}

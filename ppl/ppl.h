@@ -18,6 +18,7 @@
 #include "ppl/distributions/continuous_bernoulli.h"
 #include "ppl/distributions/delta.h"
 #include "ppl/distributions/dirichlet.h"
+#include "ppl/distributions/discrete_hmm.h"
 #include "ppl/distributions/distribution.h"
 #include "ppl/distributions/exponential.h"
 #include "ppl/distributions/gamma.h"

@@ -1,6 +1,8 @@
 // A 3-state hidden Markov model: a synthetic sequence is drawn from known parameters; the
 // parameters are learned back with TraceEnum_ELBO (the states summed out exactly, O(T K^2) per
-// step thanks to ppl::markov), and the states are decoded with infer_discrete (Viterbi).
+// step), and the states are decoded with infer_discrete (Viterbi). The model is written two ways
+// with the same parameters (--model): one site per step with ppl::markov and enumeration, or one
+// DiscreteHMM site for the whole sequence; both fits print the same parameters.
 #include "models/hidden_markov.h"
 
 #include <fmt/format.h>
@@ -48,7 +50,12 @@ int main(int argc, char** argv) {
   int64_t length = 300, steps = 300;
   double lr = 0.05;
   uint64_t seed = 0;
-  std::string graph_file;
+  std::string model_name = "enumerated", graph_file;
+  app.add_option("--model", model_name,
+                 "How the model sums out the states: enumerated (markov + enumeration, a site "
+                 "per step) or discrete-hmm (one DiscreteHMM site)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"enumerated", "discrete-hmm"}));
   app.add_option("--length", length, "Length of the synthetic sequence")
       ->capture_default_str()
       ->check(ppl::examples::positive);
@@ -73,7 +80,11 @@ int main(int argc, char** argv) {
   const Sequence sequence = simulate(true_init, true_transition, true_locs, true_scale, length,
                                      at::detail::createCPUGenerator(seed));
 
-  auto model = [k](const torch::Tensor& y) { ppl::models::hidden_markov_model(y, k); };
+  // The two models have the same parameters: the enumerated one decodes the states either way.
+  auto enumerated = [k](const torch::Tensor& y) { ppl::models::hidden_markov_model(y, k); };
+  auto model = [k, discrete = model_name == "discrete-hmm"](const torch::Tensor& y) {
+    discrete ? ppl::models::discrete_hmm_model(y, k) : ppl::models::hidden_markov_model(y, k);
+  };
   if (!graph_file.empty())  // a few steps of the sequence
     return ppl::examples::render_model_to(
         ppl::infer::RenderOptions().filename(graph_file), model,
@@ -94,7 +105,7 @@ int main(int argc, char** argv) {
 
   torch::NoGradGuard no_grad;
   auto viterbi = ppl::infer::infer_discrete(
-      model, ppl::infer::InferDiscreteOptions().first_available_dim(-1).temperature(0));
+      enumerated, ppl::infer::InferDiscreteOptions().first_available_dim(-1).temperature(0));
   const auto trace = ppl::handlers::trace(viterbi).get_trace(sequence.observations);
   const auto decoded = ppl::models::hidden_states(trace, length);
   int64_t correct = 0;
