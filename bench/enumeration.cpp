@@ -1,9 +1,11 @@
-// TraceEnum_ELBO steps: the hidden Markov model of models/hidden_markov (K = 3 states summed out
-// with markov) for sequences of T = 100 and T = 1000, and the Gaussian mixture of Pyro's tutorial
-// (models/gaussian_mixture, AutoDelta guide). SVI steps with Adam, each case with its own param
-// store, timed in interleaved blocks in one process. Prints one JSON object (median µs per step,
-// and the ratio of the two HMM lengths, which is 10 for a cost linear in T); progress goes to
-// stderr.
+// Discrete latents summed out: SVI steps with TraceEnum_ELBO on the hidden Markov model of
+// models/hidden_markov (K = 3 states, markov) for T = 100, 1000 and 10,000, beside the same HMM's
+// loss and gradient written by hand in LibTorch (the floor), and the Gaussian mixture of Pyro's
+// tutorial (models/gaussian_mixture, AutoDelta guide); then DiscreteHMM (the same HMM as one
+// distribution): its log_prob with gradients, and SVI steps of models/hidden_markov's
+// discrete_hmm_model. Each case has its own param store; all are timed in interleaved blocks in
+// one process. Prints one JSON object (median µs per step, ratios to the hand-written twin and
+// across lengths); progress goes to stderr.
 #include <models/gaussian_mixture.h>
 #include <models/hidden_markov.h>
 #include <ppl/ppl.h>
@@ -39,11 +41,13 @@ torch::Tensor hmm_data(int64_t length) {
   return levels.index({states}) + 0.7 * torch::randn({length});
 }
 
-std::unique_ptr<Case> hmm_case(const torch::Tensor& data) {
+/// SVI steps with TraceEnum_ELBO of `hmm` (one of models/hidden_markov's, K = 3) on `data`.
+std::unique_ptr<Case> hmm_case(const std::string& name, void (*hmm)(const torch::Tensor&, int64_t),
+                               const torch::Tensor& data) {
   auto c = std::make_unique<Case>();
-  c->name = "hmm_T" + std::to_string(data.size(0));
+  c->name = name + "_T" + std::to_string(data.size(0));
   c->data = data;
-  auto model = [](const torch::Tensor& y) { ppl::models::hidden_markov_model(y, 3); };
+  auto model = [hmm](const torch::Tensor& y) { hmm(y, 3); };
   auto guide = [](const torch::Tensor& y) { ppl::models::hidden_markov_guide(y, 3); };
   ppl::infer::SVI svi(model, guide, ppl::optim::Adam(0.05),
                       ppl::infer::TraceEnum_ELBO(ppl::infer::ELBOOptions().max_plate_nesting(0)));
@@ -75,10 +79,14 @@ std::unique_ptr<Case> hand_hmm_case(const torch::Tensor& data) {
     const auto log_transition = simplex->forward(params[1]).log();
     const auto locs = params[2];
     const auto scale = positive->forward(params[3]);
-    // log N(y_t | locs, scale) for every t and state: (T, K), split into steps once.
+    // log N(y_t | locs, scale) for every t and state: (T, K), split into steps once. In chunks:
+    // the backward of one unbind into T rows costs O(T^2), since LibTorch looks through all of
+    // a node's inputs for a device stream each time one of them gets its gradient.
     const auto z = (data.unsqueeze(1) - locs) / scale;
     const auto emission = -0.5 * z * z - scale.log() - 0.5 * std::log(2 * M_PI);
-    const std::vector<torch::Tensor> emissions = emission.unbind(0);
+    std::vector<torch::Tensor> emissions;
+    for (const torch::Tensor& chunk : emission.split(64))
+      for (torch::Tensor& row : chunk.unbind(0)) emissions.push_back(std::move(row));
     torch::Tensor alpha = log_init + emissions[0];
     for (size_t t = 1; t < emissions.size(); ++t)
       alpha = (alpha.unsqueeze(1) + log_transition).logsumexp(0) + emissions[t];
@@ -134,22 +142,6 @@ std::unique_ptr<Case> discrete_hmm_log_prob_case(int64_t length) {
   return c;
 }
 
-/// SVI steps of models/hidden_markov's discrete_hmm_model (TraceEnum_ELBO, as examples/hmm fits
-/// it), on the data of hmm_case.
-std::unique_ptr<Case> discrete_hmm_svi_case(int64_t length) {
-  auto c = std::make_unique<Case>();
-  c->name = "svi_step_T" + std::to_string(length);
-  const auto levels = torch::tensor({-2.0f, 0.0f, 2.5f});
-  const auto states = torch::arange(length).div(25, "floor").remainder(3);
-  c->data = levels.index({states}) + 0.7 * torch::randn({length});
-  auto model = [](const torch::Tensor& y) { ppl::models::discrete_hmm_model(y, 3); };
-  auto guide = [](const torch::Tensor& y) { ppl::models::hidden_markov_guide(y, 3); };
-  ppl::infer::SVI svi(model, guide, ppl::optim::Adam(0.05),
-                      ppl::infer::TraceEnum_ELBO(ppl::infer::ELBOOptions().max_plate_nesting(0)));
-  c->step = [svi, data = c->data]() mutable { return svi.step(data); };
-  return c;
-}
-
 /// The DiscreteHMM cases timed in interleaved blocks (short cases repeated to T = 10^4 steps of
 /// work per block): median µs per call, and how the log_prob cost grows with T.
 nlohmann::json discrete_hmm_timings(const Options& o) {
@@ -157,7 +149,8 @@ nlohmann::json discrete_hmm_timings(const Options& o) {
   for (int64_t length : {100, 1000, 10000})
     cases.emplace_back(discrete_hmm_log_prob_case(length), 10000 / length);
   for (int64_t length : {100, 1000})
-    cases.emplace_back(discrete_hmm_svi_case(length), 1000 / length);
+    cases.emplace_back(hmm_case("svi_step", ppl::models::discrete_hmm_model, hmm_data(length)),
+                       1000 / length);
   for (auto& [c, repeat] : cases) c->run(o.warmup * repeat, false);
   for (int block = 0; block < o.blocks; ++block)
     for (auto& [c, repeat] : cases) c->run(o.block_steps * repeat, true);
@@ -194,36 +187,51 @@ int main(int argc, char** argv) {
   ppl::bench::configure_run(o.threads);
   torch::manual_seed(o.seed);
 
-  std::vector<std::unique_ptr<Case>> cases;
-  for (int64_t length : {100, 1000}) {
+  // Each case with its steps per block as a multiple of --block-steps (and of --warmup); 0 for
+  // one step (T = 10,000 takes seconds).
+  std::vector<std::pair<std::unique_ptr<Case>, int>> cases;
+  const std::vector<int64_t> lengths{100, 1000, 10000};
+  for (int64_t length : lengths) {
     const torch::Tensor data = hmm_data(length);
-    cases.push_back(hmm_case(data));
-    cases.push_back(hand_hmm_case(data));
+    const int repeat = length == 100 ? 4 : length == 1000 ? 1 : 0;
+    cases.emplace_back(hmm_case("hmm", ppl::models::hidden_markov_model, data), repeat);
+    cases.emplace_back(hand_hmm_case(data), repeat);
   }
-  cases.push_back(mixture_case());
-  const int mixture_factor = 100;  // the mixture's step is short: time more of them
-  for (auto& c : cases)
-    c->run(c->name == "gaussian_mixture" ? o.warmup * mixture_factor : o.warmup, false);
+  cases.emplace_back(mixture_case(), 100);
+  auto steps_of = [](int option, int repeat) { return repeat == 0 ? 1 : option * repeat; };
+  for (auto& [c, repeat] : cases) c->run(steps_of(o.warmup, repeat), false);
   for (int block = 0; block < o.blocks; ++block)
-    for (auto& c : cases)
-      c->run(c->name == "gaussian_mixture" ? o.block_steps * mixture_factor : o.block_steps, true);
+    for (auto& [c, repeat] : cases) c->run(steps_of(o.block_steps, repeat), true);
 
   nlohmann::json steps = nlohmann::json::object();
-  for (const auto& c : cases) {
+  for (const auto& [c, repeat] : cases) {
     const double us = ppl::bench::median(c->times_us);
     std::cerr << "enumeration " << c->name << ": " << us << " us/step\n";
     steps[c->name] = {{"median_us_per_step", us}, {"final_loss", c->loss}};
   }
-  const double scaling = steps["hmm_T1000"]["median_us_per_step"].get<double>() /
-                         steps["hmm_T100"]["median_us_per_step"].get<double>();
-  std::cerr << "enumeration: T = 1000 over T = 100: " << scaling << "\n";
+  auto us = [&](const std::string& name) {
+    return steps[name]["median_us_per_step"].get<double>();
+  };
+  nlohmann::json over_hand = nlohmann::json::object(), growth = nlohmann::json::object();
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    const std::string t = "T" + std::to_string(lengths[i]);
+    over_hand[t] = us("hmm_" + t) / us("hand_hmm_" + t);
+    std::cerr << "enumeration: TraceEnum over hand-written at " << t << ": " << over_hand[t]
+              << "\n";
+    if (i == 0) continue;
+    const std::string shorter = "T" + std::to_string(lengths[i - 1]);
+    growth[t + "_over_" + shorter] = {{"trace_enum", us("hmm_" + t) / us("hmm_" + shorter)},
+                                      {"hand", us("hand_hmm_" + t) / us("hand_hmm_" + shorter)}};
+  }
   nlohmann::json result = {
       {"models",
        "models/hidden_markov (K = 3, empty guide) and models/gaussian_mixture (5 points, 2 "
-       "components, AutoDelta), SVI + TraceEnum_ELBO + Adam"},
+       "components, AutoDelta), SVI + TraceEnum_ELBO + Adam; hand_hmm: the HMM's forward "
+       "algorithm by hand in LibTorch"},
       {"blocks", o.blocks},
       {"steps", steps},
-      {"hmm_T1000_over_T100", scaling}};
+      {"hmm_over_hand", over_hand},
+      {"growth_with_length", growth}};
   result["discrete_hmm"] = discrete_hmm_timings(o);
   std::cout << result.dump(2) << "\n";
 }
