@@ -43,9 +43,9 @@ std::unique_ptr<Case> make_case(std::string name, Guide guide, const torch::Tens
   return c;
 }
 
-/// The hand-written guide as a user following PyTorch writes it for sigma's support (0, 10): a
-/// Normal on the reals pushed onto the support by a TransformedDistribution through biject_to,
-/// as AutoNormal does with an auxiliary site and a Delta.
+/// The hand-written guide with sigma as a user following PyTorch writes it for its support
+/// (0, 10): a Normal on the reals pushed onto the support by a TransformedDistribution through
+/// biject_to, the distribution AutoNormal builds from an auxiliary site and a Delta.
 void transformed_guide(const torch::Tensor& x1, const torch::Tensor& /*x2*/,
                        const torch::Tensor& /*y*/) {
   static const auto to_support = ppl::transforms::biject_to(ppl::constraints::interval(0.0, 10.0));
