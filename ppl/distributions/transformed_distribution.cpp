@@ -4,9 +4,35 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ppl::dist {
+
+TransformedDistribution::LastDraw& TransformedDistribution::LastDraw::operator=(
+    const LastDraw& /*other*/) {
+  remember(nullptr);
+  return *this;
+}
+
+void TransformedDistribution::LastDraw::remember(std::shared_ptr<const Draw> draw) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  draw_ = std::move(draw);
+}
+
+std::shared_ptr<const TransformedDistribution::Draw> TransformedDistribution::LastDraw::of(
+    const torch::Tensor& value) const {
+  std::shared_ptr<const Draw> draw;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    draw = draw_;
+  }
+  // The draw holds its value, so no other tensor can take over that TensorImpl's address; the
+  // version is read only once the tensor is known to be that one (an inference tensor has none).
+  const bool same = draw && draw->value.unsafeGetTensorImpl() == value.unsafeGetTensorImpl() &&
+                    draw->version == value._version();
+  return same ? draw : nullptr;
+}
 
 TransformedDistribution::TransformedDistribution(DistributionPtr base,
                                                  std::vector<transforms::TransformPtr> transforms,
@@ -38,6 +64,9 @@ TransformedDistribution::TransformedDistribution(DistributionPtr base,
       std::max(codomain_event_dim, base_event_dim + codomain_event_dim - domain_event_dim);
   const auto cut = forward_shape.end() - event_dim;
   init(Shape(forward_shape.begin(), cut), Shape(cut, forward_shape.end()));
+  remembers_draws_ = !transforms_.empty() &&
+                     std::all_of(transforms_.begin(), transforms_.end(),
+                                 [](const auto& transform) { return transform->bijective(); });
 }
 
 torch::Tensor TransformedDistribution::sample(const Shape& sample_shape,
@@ -51,28 +80,51 @@ torch::Tensor TransformedDistribution::sample(const Shape& sample_shape,
 torch::Tensor TransformedDistribution::rsample(const Shape& sample_shape,
                                                c10::optional<at::Generator> generator) const {
   auto x = base_->rsample(sample_shape, std::move(generator));
-  for (const auto& transform : transforms_) x = transform->forward(x);
+  // Without gradients the remembered base draw would not carry the transforms' parameters into
+  // a log_prob that needs them: only a draw with gradients is remembered.
+  if (!remembers_draws_ || !torch::GradMode::is_enabled()) {
+    for (const auto& transform : transforms_) x = transform->forward(x);
+    return x;
+  }
+  auto draw = std::make_shared<Draw>();
+  draw->base_value = x;
+  draw->log_abs_det_jacobians.reserve(transforms_.size());
+  for (const auto& transform : transforms_) {
+    auto [y, log_jacobian] = transform->forward_with_log_abs_det_jacobian(x);
+    draw->log_abs_det_jacobians.push_back(std::move(log_jacobian));
+    x = std::move(y);
+  }
+  draw->value = x;
+  draw->version = x._version();
+  last_draw_.remember(std::move(draw));
   return x;
 }
 
 torch::Tensor TransformedDistribution::log_prob(const torch::Tensor& value) const {
   validate_sample(value);
+  const auto draw = remembers_draws_ ? last_draw_.of(value) : nullptr;
   // Walking back through the transforms, event_dim counts the event dims of the value each one
   // sees; a term covering fewer dims is summed up to them.
   int64_t event_dim = this->event_dim();
-  torch::Tensor log_prob;
+  torch::Tensor log_jacobian_sum;
   torch::Tensor y = value;
-  for (auto it = transforms_.rbegin(); it != transforms_.rend(); ++it) {
-    const auto& transform = *it;
-    const auto x = transform->inverse(y);
-    event_dim += transform->domain_event_dim() - transform->codomain_event_dim();
-    const auto term = sum_rightmost(transform->log_abs_det_jacobian(x, y),
-                                    event_dim - transform->domain_event_dim());
-    log_prob = log_prob.defined() ? log_prob - term : -term;
-    y = x;
+  for (size_t i = transforms_.size(); i-- > 0;) {
+    const auto& transform = *transforms_[i];
+    event_dim += transform.domain_event_dim() - transform.codomain_event_dim();
+    torch::Tensor log_jacobian;
+    if (draw) {
+      log_jacobian = draw->log_abs_det_jacobians[i];
+    } else {
+      const auto x = transform.inverse(y);
+      log_jacobian = transform.log_abs_det_jacobian(x, y);
+      y = x;
+    }
+    const auto term = sum_rightmost(log_jacobian, event_dim - transform.domain_event_dim());
+    log_jacobian_sum = log_jacobian_sum.defined() ? log_jacobian_sum + term : term;
   }
-  const auto base_term = sum_rightmost(base_->log_prob(y), event_dim - base_->event_dim());
-  return log_prob.defined() ? log_prob + base_term : base_term;
+  const auto base_term =
+      sum_rightmost(base_->log_prob(draw ? draw->base_value : y), event_dim - base_->event_dim());
+  return log_jacobian_sum.defined() ? base_term - log_jacobian_sum : base_term;
 }
 
 int TransformedDistribution::monotone_sign(const char* what) const {

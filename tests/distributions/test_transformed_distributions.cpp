@@ -1,6 +1,6 @@
 // TransformedDistribution and the distributions built on transforms (LogNormal) or written
 // directly (Gumbel, Weibull, Pareto, HalfNormal, HalfCauchy): closed-form densities, sample
-// moments, pathwise gradients, validation, shapes, cdf and icdf.
+// moments, pathwise gradients, validation, shapes, cdf and icdf; a draw scored without inverting.
 
 #include <doctest/doctest.h>
 #include <torch/torch.h>
@@ -18,17 +18,20 @@
 #include "ppl/distributions/transforms/corr_cholesky.h"
 #include "ppl/distributions/transforms/exp.h"
 #include "ppl/distributions/transforms/independent.h"
+#include "ppl/distributions/transforms/scaled_sigmoid.h"
 #include "ppl/distributions/transforms/stick_breaking.h"
 #include "ppl/distributions/transforms/tanh.h"
 #include "ppl/distributions/uniform.h"
 #include "ppl/distributions/weibull.h"
 
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace test_transformed_distributions {
@@ -159,6 +162,16 @@ void check_shapes(const dist::Distribution& d) {
   CHECK(d.has_rsample());
 }
 
+/// Exp counting its inverses: whether log_prob inverted.
+class CountingExp : public transforms::Exp {
+ public:
+  torch::Tensor inverse(const torch::Tensor& y) const override {
+    ++inverses;
+    return Exp::inverse(y);
+  }
+  mutable std::atomic<int> inverses{0};
+};
+
 }  // namespace
 
 TEST_CASE("TransformedDistribution through Affine is the matching Normal") {
@@ -286,6 +299,91 @@ TEST_CASE("TransformedDistribution rsample is pathwise and sample carries no gra
   CHECK(
       gradient.item<double>() ==
       doctest::Approx(((1 - yd.square()) * yd.atanh() / 0.7).sum().item<double>()).epsilon(1e-10));
+}
+
+TEST_CASE(
+    "TransformedDistribution scores its own rsample without inverting, as the inverse would") {
+  auto loc = f64({0.3, -0.2, 0.1}).requires_grad_();
+  auto scale = f64({0.5, 0.8, 1.2}).requires_grad_();
+  auto shift = scalar(0.2).requires_grad_();
+  auto stretch = f64({1.5, 0.7, 1.1}).requires_grad_();
+  const auto counting = std::make_shared<CountingExp>();
+  const dist::TransformedDistribution d(
+      dist::Normal(loc, scale), {std::make_shared<transforms::Affine>(shift, stretch),
+                                 std::make_shared<transforms::ScaledSigmoid>(0.0, 10.0), counting});
+  const auto y = d.rsample({4}, generator(5));
+  const auto remembered = d.log_prob(y);
+  CHECK(counting->inverses.load() == 0);
+  const auto inverted = d.log_prob(y.clone());  // an equal tensor: inverted
+  CHECK(counting->inverses.load() == 1);
+  check_close(remembered, inverted, 1e-12);
+  const std::vector<torch::Tensor> parameters{loc, scale, shift, stretch};
+  const auto remembered_gradients =
+      torch::autograd::grad({remembered.sum()}, parameters, {}, /*retain_graph=*/true);
+  const auto inverted_gradients = torch::autograd::grad({inverted.sum()}, parameters);
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    CAPTURE(i);
+    check_close(remembered_gradients[i], inverted_gradients[i], 1e-12);
+  }
+}
+
+TEST_CASE("TransformedDistribution inverts values it did not just draw with gradients") {
+  const auto counting = std::make_shared<CountingExp>();
+  const auto loc = f64({0.3, -0.2, 0.1});
+  const dist::TransformedDistribution d(dist::Normal(loc, 0.5), {counting});
+  const auto log_normal = [&](const torch::Tensor& y) {
+    return dist::Normal(loc, 0.5).log_prob(y.log()) - y.log();
+  };
+
+  auto y = d.rsample({}, generator(1));
+  check_close(d.log_prob(y), log_normal(y), 1e-12);
+  CHECK(counting->inverses.load() == 0);
+  y.mul_(1.5);  // modified in place
+  check_close(d.log_prob(y), log_normal(y), 1e-12);
+  CHECK(counting->inverses.load() == 1);
+
+  const auto z = d.rsample({}, generator(2));
+  const dist::TransformedDistribution copy = d;
+  const auto expanded = d.expand_ptr({2, 3});
+  check_close(copy.log_prob(z), log_normal(z), 1e-12);
+  check_close(d.clone()->log_prob(z), log_normal(z), 1e-12);
+  check_close(expanded->log_prob(z), log_normal(z).expand({2, 3}), 1e-12);
+  CHECK(counting->inverses.load() == 4);
+  copy.rsample({}, generator(3));  // the copies' draws leave d's own
+  expanded->rsample({}, generator(4));
+  check_close(d.log_prob(z), log_normal(z), 1e-12);
+  CHECK(counting->inverses.load() == 4);
+
+  check_close(d.log_prob(d.sample({}, generator(5))), log_normal(d.sample({}, generator(5))),
+              1e-12);
+  CHECK(counting->inverses.load() == 5);
+  torch::Tensor drawn_without_gradients;
+  {
+    torch::NoGradGuard no_grad;
+    drawn_without_gradients = d.rsample({}, generator(6));
+  }
+  d.log_prob(drawn_without_gradients);
+  CHECK(counting->inverses.load() == 6);
+}
+
+TEST_CASE("TransformedDistribution shared by threads scores each thread's draws") {
+  const auto d = std::make_shared<const dist::TransformedDistribution>(
+      dist::Normal(f64({0.3, -0.2}), 0.5),
+      std::vector<transforms::TransformPtr>{
+          std::make_shared<transforms::ScaledSigmoid>(0.0, 10.0)});
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (uint64_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const auto thread_generator = generator(t);
+      for (int i = 0; i < 200; ++i) {
+        const auto y = d->rsample({}, thread_generator);
+        if (!torch::allclose(d->log_prob(y), d->log_prob(y.clone()), 1e-12, 1e-12)) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("LogNormal") {
