@@ -346,9 +346,14 @@ struct SumProductBackward : torch::autograd::Node {
   }
 };
 
-bool any_requires_grad(const std::vector<Factor>& factors) {
-  return std::any_of(factors.begin(), factors.end(),
-                     [](const Factor& f) { return f.log_value.requires_grad(); });
+/// Whether the elimination of `eliminate` from `factors` needs a backward node: some factor
+/// requires gradients and some holds a site to eliminate.
+bool needs_backward(const std::vector<Factor>& factors, const std::set<std::string>& eliminate) {
+  if (!torch::GradMode::is_enabled()) return false;
+  const auto requires_grad = [](const Factor& f) { return f.log_value.requires_grad(); };
+  const auto holds_site = [&](const Factor& f) { return !sites_in(f, eliminate).empty(); };
+  return std::any_of(factors.begin(), factors.end(), requires_grad) &&
+         std::any_of(factors.begin(), factors.end(), holds_site);
 }
 
 }  // namespace
@@ -356,8 +361,7 @@ bool any_requires_grad(const std::vector<Factor>& factors) {
 Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eliminate,
                    Semiring semiring, std::vector<Elimination>* record) {
   // With gradients, the elimination runs without autograd and gets one backward node.
-  const bool one_node =
-      semiring == Semiring::sum && torch::GradMode::is_enabled() && any_requires_grad(factors);
+  const bool one_node = semiring == Semiring::sum && needs_backward(factors, eliminate);
   std::vector<torch::Tensor> inputs;
   if (one_node)
     for (const Factor& factor : factors) inputs.push_back(factor.log_value);
@@ -370,7 +374,7 @@ Factor sum_product(std::vector<Factor> factors, const std::set<std::string>& eli
   for (size_t slot : tape.rest) rest.push_back(tape.slots[slot]);
   Factor result = combine(rest);
   no_grad.reset();
-  if (!one_node || tape.steps.empty()) return result;
+  if (!one_node) return result;
   // A result of its own (not a slot's tensor) to hang the node on.
   if (rest.size() == 1) result.log_value = result.log_value.clone();
   auto node =

@@ -110,6 +110,12 @@ TEST_CASE("Categorical from probs: log_prob and its first and second derivatives
   const auto expected = normalized.clamp(eps, 1 - eps).log().t();
   CHECK(log_prob.allclose(expected, 1e-14, 1e-14));
   CHECK(categorical.probs().allclose(normalized, 1e-15, 0));
+  // The probabilities' own gradient, through probs().
+  const auto through_probs =
+      torch::autograd::grad({categorical.probs()[0][1]}, {probs}, {}, /*retain_graph=*/true)[0];
+  const auto probs_reference =
+      torch::autograd::grad({normalized[0][1]}, {probs}, {}, /*retain_graph=*/true)[0];
+  CHECK(through_probs.allclose(probs_reference, 1e-14, 1e-14));
   const auto weights = torch::tensor({{1.0, 2.0}, {-1.0, 0.5}, {3.0, 0.25}}, torch::kDouble);
   const auto grad = torch::autograd::grad({(log_prob * weights).sum()}, {probs}, {}, true, true)[0];
   const auto reference =
@@ -120,10 +126,7 @@ TEST_CASE("Categorical from probs: log_prob and its first and second derivatives
   const auto second = torch::autograd::grad({(grad * direction).sum()}, {probs})[0];
   const auto second_reference = torch::autograd::grad({(reference * direction).sum()}, {probs})[0];
   CHECK(second.allclose(second_reference, 1e-10, 1e-10));
-  // The probabilities' own gradient (through probs()) and a value outside the support.
-  const auto through_probs = torch::autograd::grad({categorical.probs()[0][1]}, {probs})[0];
-  const auto probs_reference = torch::autograd::grad({normalized[0][1]}, {probs})[0];
-  CHECK(through_probs.allclose(probs_reference, 1e-14, 1e-14));
+  // A value outside the support.
   const ValidationScope off(false);
   CHECK_THROWS_AS(categorical.log_prob(torch::tensor({3, 0})), std::out_of_range);
 }

@@ -201,7 +201,7 @@ TEST_CASE("sum_product's gradient, one backward node, is the brute-force joint's
   }
 }
 
-TEST_CASE("sum_product without gradients, or by max, records no backward node") {
+TEST_CASE("sum_product without gradients, by max or with no site to sum records no own node") {
   auto generator = ppl::testing::generator(6);
   std::vector<Factor> factors{
       random_factor({enumerated("a", 3), enumerated("b", 2)}, {}, generator),
@@ -211,6 +211,12 @@ TEST_CASE("sum_product without gradients, or by max, records no backward node") 
   const Factor maximum = sum_product(factors, {"a", "b"}, Semiring::max);
   REQUIRE(maximum.log_value.requires_grad());
   CHECK(maximum.log_value.grad_fn()->name() != "ppl::infer::SumProductBackward");
+  // Nothing to eliminate: the sum of the factors, differentiable as such.
+  const Factor sum = sum_product(factors, {"z"}, Semiring::sum);
+  const auto gradients =
+      torch::autograd::grad({sum.log_value.sum()}, {factors[0].log_value, factors[1].log_value});
+  CHECK(gradients[0].allclose(torch::ones({3, 2}, torch::kDouble)));
+  CHECK(gradients[1].allclose(torch::full({2}, 3.0, torch::kDouble)));
   torch::NoGradGuard no_grad;
   CHECK_FALSE(sum_product(factors, {"a", "b"}, Semiring::sum).log_value.requires_grad());
 }
