@@ -99,6 +99,45 @@ std::unique_ptr<Case> hand_hmm_case(const torch::Tensor& data) {
   return c;
 }
 
+/// The HMM model's own tensor work per step, without ppl's handlers and without summing the
+/// states out: transition.index({x}), the Categorical's and the Normal's log-probs of the
+/// enumerated values (as hidden_markov_model computes them under enumeration), and the backward
+/// through all of them. A floor for any TraceEnum that runs the model as written.
+std::unique_ptr<Case> model_ops_case(const torch::Tensor& data) {
+  auto c = std::make_unique<Case>();
+  c->name = "model_ops_T" + std::to_string(data.size(0));
+  c->data = data;
+  const int64_t k = 3;
+  const double off_diagonal = 0.2 / (k - 1);
+  auto leaf = [](const torch::Tensor& t) { return t.detach().clone().requires_grad_(); };
+  const std::vector<torch::Tensor> params{
+      leaf(torch::full({k}, 1.0 / k)),
+      leaf(torch::full({k, k}, off_diagonal) + (0.8 - off_diagonal) * torch::eye(k)),
+      leaf(torch::linspace(data.min().item<double>(), data.max().item<double>(), k)),
+      leaf(torch::ones({}))};
+  // The support of x_t along the dims markov alternates between: -1 and -2.
+  const std::vector<torch::Tensor> supports{torch::arange(k), torch::arange(k).reshape({k, 1})};
+  c->step = [=]() {
+    const auto& [init, transition, locs, scale] =
+        std::tie(params[0], params[1], params[2], params[3]);
+    std::vector<torch::Tensor> log_probs;
+    torch::Tensor x;
+    for (int64_t t = 0; t < data.size(0); ++t) {
+      const torch::Tensor& next = supports[t % 2];
+      const auto probs = t == 0 ? init : transition.index({x});
+      log_probs.push_back(ppl::dist::Categorical(probs).log_prob(next));
+      log_probs.push_back(ppl::dist::Normal(locs.index({next}), scale).log_prob(data[t]));
+      x = next;
+    }
+    std::vector<torch::Tensor> ones;
+    for (const torch::Tensor& log_prob : log_probs) ones.push_back(torch::ones_like(log_prob));
+    torch::autograd::backward(log_probs, ones);
+    for (const torch::Tensor& param : params) param.mutable_grad().reset();
+    return 0.0;
+  };
+  return c;
+}
+
 std::unique_ptr<Case> mixture_case() {
   auto c = std::make_unique<Case>();
   c->name = "gaussian_mixture";
@@ -196,6 +235,7 @@ int main(int argc, char** argv) {
     const int repeat = length == 100 ? 4 : length == 1000 ? 1 : 0;
     cases.emplace_back(hmm_case("hmm", ppl::models::hidden_markov_model, data), repeat);
     cases.emplace_back(hand_hmm_case(data), repeat);
+    cases.emplace_back(model_ops_case(data), repeat);
   }
   cases.emplace_back(mixture_case(), 100);
   auto steps_of = [](int option, int repeat) { return repeat == 0 ? 1 : option * repeat; };
@@ -215,9 +255,9 @@ int main(int argc, char** argv) {
   nlohmann::json over_hand = nlohmann::json::object(), growth = nlohmann::json::object();
   for (size_t i = 0; i < lengths.size(); ++i) {
     const std::string t = "T" + std::to_string(lengths[i]);
-    over_hand[t] = us("hmm_" + t) / us("hand_hmm_" + t);
-    std::cerr << "enumeration: TraceEnum over hand-written at " << t << ": " << over_hand[t]
-              << "\n";
+    over_hand[t] = {{"trace_enum", us("hmm_" + t) / us("hand_hmm_" + t)},
+                    {"model_ops", us("model_ops_" + t) / us("hand_hmm_" + t)}};
+    std::cerr << "enumeration: over hand-written at " << t << ": " << over_hand[t] << "\n";
     if (i == 0) continue;
     const std::string shorter = "T" + std::to_string(lengths[i - 1]);
     growth[t + "_over_" + shorter] = {{"trace_enum", us("hmm_" + t) / us("hmm_" + shorter)},
@@ -227,7 +267,8 @@ int main(int argc, char** argv) {
       {"models",
        "models/hidden_markov (K = 3, empty guide) and models/gaussian_mixture (5 points, 2 "
        "components, AutoDelta), SVI + TraceEnum_ELBO + Adam; hand_hmm: the HMM's forward "
-       "algorithm by hand in LibTorch"},
+       "algorithm by hand in LibTorch; model_ops: the model's own tensor ops per step and their "
+       "backward, without ppl and without summing out"},
       {"blocks", o.blocks},
       {"steps", steps},
       {"hmm_over_hand", over_hand},
