@@ -3,8 +3,10 @@
 #include "ppl/distributions/math.h"
 
 #include <ATen/Dispatch.h>
+#include <ATen/ExpandUtils.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 
@@ -19,33 +21,38 @@ constexpr int64_t kSmallTensor = 64;
 /// A broadcast a plain loop can read: its shape, and for each input the step from element to
 /// element (1 for a contiguous input of that shape, 0 for one value, maybe expanded).
 struct SmallBroadcast {
-  std::vector<int64_t> shape;
-  std::vector<int64_t> steps;
+  at::DimVector shape;
+  std::array<int64_t, 3> steps;
 };
 
-std::optional<SmallBroadcast> small_broadcast(std::initializer_list<const torch::Tensor*> tensors) {
-  const torch::Tensor& first = **tensors.begin();
-  if (!first.device().is_cpu() ||
-      (first.scalar_type() != torch::kFloat && first.scalar_type() != torch::kDouble))
-    return std::nullopt;
-  std::vector<int64_t> shape;
+/// The broadcast of value, loc and scale when plain loops can read it: small CPU tensors of one
+/// floating dtype, each contiguous with the broadcast shape or a single value. No heap
+/// allocation: scalar sites call this twice per step.
+std::optional<SmallBroadcast> small_broadcast(const torch::Tensor& value, const torch::Tensor& loc,
+                                              const torch::Tensor& scale) {
+  const std::array<const torch::Tensor*, 3> tensors{&value, &loc, &scale};
+  const auto dtype = value.scalar_type();
+  if (dtype != torch::kFloat && dtype != torch::kDouble) return std::nullopt;
+  SmallBroadcast broadcast{at::DimVector(value.sizes()), {}};
   for (const torch::Tensor* t : tensors) {
-    if (!t->device().is_cpu() || t->scalar_type() != first.scalar_type()) return std::nullopt;
-    shape = at::infer_size(shape, t->sizes());
+    if (t->numel() > kSmallTensor || !t->device().is_cpu() || t->scalar_type() != dtype)
+      return std::nullopt;
+    if (!t->sizes().equals(broadcast.shape))
+      broadcast.shape = at::infer_size_dimvector(broadcast.shape, t->sizes());
   }
-  if (c10::multiply_integers(shape) > kSmallTensor) return std::nullopt;
-  std::vector<int64_t> steps;
-  for (const torch::Tensor* t : tensors) {
-    const auto strides = t->strides();
-    if (t->numel() == 1 ||
-        std::all_of(strides.begin(), strides.end(), [](int64_t stride) { return stride == 0; }))
-      steps.push_back(0);
-    else if (t->sizes().equals(shape) && t->is_contiguous())
-      steps.push_back(1);
+  if (c10::multiply_integers(broadcast.shape) > kSmallTensor) return std::nullopt;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const torch::Tensor& t = *tensors[i];
+    const auto strides = t.strides();
+    if (t.sizes().equals(broadcast.shape) && t.is_contiguous())
+      broadcast.steps[i] = 1;
+    else if (t.numel() == 1 || std::all_of(strides.begin(), strides.end(),
+                                           [](int64_t stride) { return stride == 0; }))
+      broadcast.steps[i] = 0;
     else
       return std::nullopt;
   }
-  return SmallBroadcast{std::move(shape), std::move(steps)};
+  return broadcast;
 }
 
 /// The gradient of `input`, from per-element gradients of the broadcast
@@ -61,7 +68,7 @@ torch::Tensor small_input_gradient(const torch::Tensor& per_element, const torch
 struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
                                const torch::Tensor& loc, const torch::Tensor& scale) {
-    if (auto small = small_broadcast({&value, &loc, &scale})) {  // z is recomputed later
+    if (auto small = small_broadcast(value, loc, scale)) {  // z is recomputed later
       const auto& in = small->steps;
       torch::Tensor log_prob = torch::empty(small->shape, value.options());
       AT_DISPATCH_FLOATING_TYPES(value.scalar_type(), "ppl_normal_log_prob", [&] {
@@ -95,7 +102,7 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
     // with z recomputed from the inputs, so the gradient has gradients of its own.
     const bool differentiable = torch::GradMode::is_enabled();
     if (saved.size() == 3 && !differentiable) {  // small: per-element gradients by a loop
-      const auto in = small_broadcast({&value, &loc, &scale})->steps;
+      const auto in = small_broadcast(value, loc, scale)->steps;
       const torch::Tensor dense_grad = grad.contiguous();  // a sum's gradient is an expanded view
       auto per_element = [&](bool wanted) {
         return wanted ? torch::empty_like(dense_grad) : torch::Tensor();
