@@ -55,24 +55,33 @@ std::unique_ptr<Case> hmm_case(const std::string& name, void (*hmm)(const torch:
   return c;
 }
 
+/// hidden_markov_model's parameters as it starts them (init, transition, locs, scale; K = 3).
+std::vector<torch::Tensor> initial_parameters(const torch::Tensor& data) {
+  const int64_t k = 3;
+  const double off_diagonal = 0.2 / (k - 1);
+  return {torch::full({k}, 1.0 / k),
+          torch::full({k, k}, off_diagonal) + (0.8 - off_diagonal) * torch::eye(k),
+          torch::linspace(data.min().item<double>(), data.max().item<double>(), k),
+          torch::ones({})};
+}
+
+torch::Tensor leaf(const torch::Tensor& value) {
+  return value.detach().clone().requires_grad_();
+}
+
 /// The same HMM's loss and gradient by hand: its parameters as unconstrained leaves mapped as the
 /// param store maps them, the forward algorithm in log space one time step at a time, and the
-/// same Adam step. The floor for what TraceEnum_ELBO does per step.
+/// same Adam step: what TraceEnum_ELBO's step is measured against.
 std::unique_ptr<Case> hand_hmm_case(const torch::Tensor& data) {
   auto c = std::make_unique<Case>();
   c->name = "hand_hmm_T" + std::to_string(data.size(0));
   c->data = data;
-  const int64_t k = 3;
   const auto simplex = ppl::transforms::transform_to(ppl::constraints::simplex);
   const auto positive = ppl::transforms::transform_to(ppl::constraints::positive);
-  const double off_diagonal = 0.2 / (k - 1);
-  auto leaf = [](const torch::Tensor& t) { return t.detach().clone().requires_grad_(); };
-  std::vector<torch::Tensor> params{
-      leaf(simplex->inverse(torch::full({k}, 1.0 / k))),
-      leaf(simplex->inverse(torch::full({k, k}, off_diagonal) +
-                            (0.8 - off_diagonal) * torch::eye(k))),
-      leaf(torch::linspace(data.min().item<double>(), data.max().item<double>(), k)),
-      leaf(positive->inverse(torch::ones({})))};
+  const auto start = initial_parameters(data);
+  std::vector<torch::Tensor> params{leaf(simplex->inverse(start[0])),
+                                    leaf(simplex->inverse(start[1])), leaf(start[2]),
+                                    leaf(positive->inverse(start[3]))};
   auto optimizer = std::make_shared<torch::optim::Adam>(params, torch::optim::AdamOptions(0.05));
   c->step = [=]() {
     const auto log_init = simplex->forward(params[0]).log();
@@ -108,13 +117,8 @@ std::unique_ptr<Case> model_ops_case(const torch::Tensor& data) {
   c->name = "model_ops_T" + std::to_string(data.size(0));
   c->data = data;
   const int64_t k = 3;
-  const double off_diagonal = 0.2 / (k - 1);
-  auto leaf = [](const torch::Tensor& t) { return t.detach().clone().requires_grad_(); };
-  const std::vector<torch::Tensor> params{
-      leaf(torch::full({k}, 1.0 / k)),
-      leaf(torch::full({k, k}, off_diagonal) + (0.8 - off_diagonal) * torch::eye(k)),
-      leaf(torch::linspace(data.min().item<double>(), data.max().item<double>(), k)),
-      leaf(torch::ones({}))};
+  std::vector<torch::Tensor> params;
+  for (const torch::Tensor& value : initial_parameters(data)) params.push_back(leaf(value));
   // The support of x_t along the dims markov alternates between: -1 and -2.
   const std::vector<torch::Tensor> supports{torch::arange(k), torch::arange(k).reshape({k, 1})};
   c->step = [=]() {
