@@ -7,9 +7,8 @@ namespace ppl::dist::kernels {
 
 /// log N(value | loc, scale), elementwise over the broadcast of the three, as one autograd node
 /// whose backward is the closed-form gradient (itself differentiable when the backward builds a
-/// graph). Small CPU tensors of one floating dtype, each of the broadcast shape or a single value,
-/// go through plain loops. No argument
-/// checks: Normal::log_prob makes them.
+/// graph). Small CPU tensors of one floating dtype, each of the broadcast shape or a single
+/// value, go through plain loops. No argument checks: Normal::log_prob makes them.
 torch::Tensor normal_log_prob(const torch::Tensor& value, const torch::Tensor& loc,
                               const torch::Tensor& scale);
 
