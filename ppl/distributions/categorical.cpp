@@ -66,8 +66,8 @@ torch::Tensor Categorical::sample(const Shape& sample_shape,
 
 torch::Tensor Categorical::log_prob(const torch::Tensor& value) const {
   validate_sample(value);
-  broadcast_shapes(value.sizes(), batch_shape_, "Categorical.log_prob");
-  return kernels::categorical_log_prob(logits_, value);
+  return kernels::categorical_log_prob(
+      logits_, value, broadcast_shapes(value.sizes(), batch_shape_, "Categorical.log_prob"));
 }
 
 torch::Tensor Categorical::entropy() const {

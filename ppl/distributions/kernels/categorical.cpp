@@ -14,8 +14,7 @@ namespace {
 constexpr int64_t kSmallCategorical = 256;
 
 bool small_cpu_floating(const torch::Tensor& t) {
-  return t.device().is_cpu() && t.numel() <= kSmallCategorical &&
-         (t.scalar_type() == torch::kFloat || t.scalar_type() == torch::kDouble);
+  return t.numel() <= kSmallCategorical && cpu_floating_alike(t);
 }
 
 /// Calls visit(value_offset, logits_offset) for each element of the broadcast `shape` of
@@ -30,10 +29,6 @@ void for_each_broadcast_element(const torch::Tensor& value, const torch::Tensor&
   logits_strides.pop_back();
   for_each_offset(shape, {broadcast_strides(value, shape), logits_strides},
                   [&](const int64_t* offsets) { visit(offsets[0], offsets[1]); });
-}
-
-std::vector<int64_t> broadcast_shape(const torch::Tensor& logits, const torch::Tensor& value) {
-  return at::infer_size(value.sizes(), logits.sizes().slice(0, logits.dim() - 1));
 }
 
 int64_t checked_category(int64_t category, int64_t num_categories) {
@@ -110,8 +105,7 @@ struct NormalizeProbs : torch::autograd::Function<NormalizeProbs> {
 
 struct CategoricalLogProb : torch::autograd::Function<CategoricalLogProb> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& logits,
-                               const torch::Tensor& value) {
-    const std::vector<int64_t> shape = broadcast_shape(logits, value);
+                               const torch::Tensor& value, const std::vector<int64_t>& shape) {
     torch::Tensor log_prob = torch::empty(shape, logits.options());
     const int64_t k = logits.size(-1), category_stride = logits.stride(-1);
     AT_DISPATCH_FLOATING_TYPES(logits.scalar_type(), "ppl_categorical_log_prob", [&] {
@@ -135,7 +129,8 @@ struct CategoricalLogProb : torch::autograd::Function<CategoricalLogProb> {
       const torch::Tensor picked =
           torch::one_hot(value.expand(grads[0].sizes()), logits_shape.back())
               .to(grads[0].scalar_type());
-      return {at::sum_to(picked * grads[0].unsqueeze(-1), logits_shape), torch::Tensor()};
+      return {at::sum_to(picked * grads[0].unsqueeze(-1), logits_shape), torch::Tensor(),
+              torch::Tensor()};
     }
     const torch::Tensor grad = grads[0].contiguous();
     torch::Tensor grad_logits = torch::zeros(logits_shape, grad.options());
@@ -148,7 +143,7 @@ struct CategoricalLogProb : torch::autograd::Function<CategoricalLogProb> {
           value, grad_logits, grad.sizes().vec(),
           [&](int64_t vo, int64_t lo) { gl[lo + v[vo] * category_stride] += *g++; });
     });
-    return {grad_logits, torch::Tensor()};
+    return {grad_logits, torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -164,12 +159,12 @@ std::pair<torch::Tensor, torch::Tensor> normalize_probs(const torch::Tensor& pro
   return {std::move(normalized), std::move(logits)};
 }
 
-torch::Tensor categorical_log_prob(const torch::Tensor& logits, const torch::Tensor& value) {
+torch::Tensor categorical_log_prob(const torch::Tensor& logits, const torch::Tensor& value,
+                                   std::vector<int64_t> shape) {
   if (small_cpu_floating(logits) && value.device().is_cpu() &&
       value.scalar_type() == torch::kLong && value.numel() <= kSmallCategorical)
-    return CategoricalLogProb::apply(logits, value);
+    return CategoricalLogProb::apply(logits, value, shape);
   auto index = value.to(c10::kLong).unsqueeze(-1);
-  std::vector<int64_t> shape = broadcast_shape(logits, value);
   shape.push_back(logits.size(-1));
   auto log_pmf = logits.expand(shape);
   shape.back() = 1;

@@ -13,8 +13,9 @@ namespace ppl::dist::kernels {
 /// with gradients. No argument checks: Categorical makes them.
 std::pair<torch::Tensor, torch::Tensor> normalize_probs(const torch::Tensor& probs);
 
-/// logits[..., value] over the broadcast of value's shape and logits' batch shape (logits'
-/// last dim holds the categories); std::out_of_range for a value outside [0, K).
-torch::Tensor categorical_log_prob(const torch::Tensor& logits, const torch::Tensor& value);
+/// logits[..., value] over `shape`, the broadcast of value's shape and logits' batch shape
+/// (logits' last dim holds the categories); std::out_of_range for a value outside [0, K).
+torch::Tensor categorical_log_prob(const torch::Tensor& logits, const torch::Tensor& value,
+                                   std::vector<int64_t> shape);
 
 }  // namespace ppl::dist::kernels

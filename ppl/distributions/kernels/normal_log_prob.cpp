@@ -1,5 +1,6 @@
 #include "ppl/distributions/kernels/normal_log_prob.h"
 
+#include "ppl/distributions/kernels/strided_loop.h"
 #include "ppl/distributions/math.h"
 
 #include <ATen/Dispatch.h>
@@ -31,12 +32,11 @@ struct SmallBroadcast {
 std::optional<SmallBroadcast> small_broadcast(const torch::Tensor& value, const torch::Tensor& loc,
                                               const torch::Tensor& scale) {
   const std::array<const torch::Tensor*, 3> tensors{&value, &loc, &scale};
-  const auto dtype = value.scalar_type();
-  if (dtype != torch::kFloat && dtype != torch::kDouble) return std::nullopt;
+  if (value.numel() > kSmallTensor || loc.numel() > kSmallTensor || scale.numel() > kSmallTensor ||
+      !cpu_floating_alike({value, loc, scale}))
+    return std::nullopt;
   SmallBroadcast broadcast{at::DimVector(value.sizes()), {}};
   for (const torch::Tensor* t : tensors) {
-    if (t->numel() > kSmallTensor || !t->device().is_cpu() || t->scalar_type() != dtype)
-      return std::nullopt;
     if (!t->sizes().equals(broadcast.shape))
       broadcast.shape = at::infer_size_dimvector(broadcast.shape, t->sizes());
   }

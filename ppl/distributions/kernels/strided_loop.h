@@ -1,11 +1,23 @@
 #pragma once
-// The plain-loop kernels' walk over a broadcast: each element's offset in every operand.
+// What the plain-loop kernels share: which tensors they read, and the walk over a broadcast
+// (each element's offset in every operand).
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace ppl::dist::kernels {
+
+/// Whether plain loops can read `tensors`' data: all on the CPU, of one dtype, float or double.
+inline bool cpu_floating_alike(at::ArrayRef<torch::Tensor> tensors) {
+  if (tensors.empty()) return false;
+  const auto dtype = tensors[0].scalar_type();
+  return (dtype == torch::kFloat || dtype == torch::kDouble) &&
+         std::all_of(tensors.begin(), tensors.end(), [&](const torch::Tensor& t) {
+           return t.device().is_cpu() && t.scalar_type() == dtype;
+         });
+}
 
 /// The strides that read `t` as if expanded to `shape` (right-aligned; 0 where broadcast).
 inline std::vector<int64_t> broadcast_strides(const torch::Tensor& t,

@@ -39,12 +39,7 @@ std::vector<int64_t> without(c10::IntArrayRef sizes, int64_t dim) {
 }  // namespace
 
 bool small_factors(const std::vector<torch::Tensor>& tensors, int64_t joint_numel) {
-  if (tensors.empty() || joint_numel > kSmallFactor) return false;
-  const auto dtype = tensors[0].scalar_type();
-  if (dtype != torch::kFloat && dtype != torch::kDouble) return false;
-  return std::all_of(tensors.begin(), tensors.end(), [&](const torch::Tensor& t) {
-    return t.device().is_cpu() && t.scalar_type() == dtype;
-  });
+  return joint_numel <= kSmallFactor && dist::kernels::cpu_floating_alike(tensors);
 }
 
 torch::Tensor broadcast_sum(const std::vector<torch::Tensor>& parts,
