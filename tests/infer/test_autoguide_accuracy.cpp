@@ -126,6 +126,7 @@ TEST_CASE(
     "AutoLaplaceApproximation matches Newton's MAP and inverse Hessian on logistic regression") {
   ppl::ParamStore store;
   ppl::ParamStoreScope scope(store);
+  handlers::SeedMessenger seed(7);
   auto generator = at::detail::createCPUGenerator(7);
   const auto features = torch::randn({60, 3}, generator, torch::kDouble);
   const auto truth = doubles({1.5, -1.0, 0.5});
@@ -136,20 +137,20 @@ TEST_CASE(
     ppl::plate data("data", labels.size(0));
     ppl::sample("y", dist::Bernoulli::from_logits(features.matmul(w)), labels);
   };
-  // Newton's method on log p(w, y) = -|w|^2 / 2 + sum y_i x_i.w - log(1 + exp(x_i.w)).
-  auto w = torch::zeros({3}, torch::kDouble);
-  torch::Tensor hessian;
-  for (int i = 0; i < 50; ++i) {
+  // The inverse Hessian of -log p(w, y) = |w|^2 / 2 - sum y_i x_i.w - log(1 + exp(x_i.w)) at w.
+  auto inverse_hessian = [&](const torch::Tensor& w) {
     const auto p = torch::sigmoid(features.matmul(w));
-    const auto gradient = features.t().matmul(labels - p) - w;
-    hessian =
-        features.t().matmul(features * (p * (1 - p)).unsqueeze(-1)) + torch::eye(3, torch::kDouble);
-    w = w + torch::linalg_solve(hessian, gradient);
+    return (features.t().matmul(features * (p * (1 - p)).unsqueeze(-1)) +
+            torch::eye(3, torch::kDouble))
+        .inverse();
+  };
+  // Newton's method for the MAP.
+  auto w = torch::zeros({3}, torch::kDouble);
+  for (int i = 0; i < 50; ++i) {
+    const auto gradient = features.t().matmul(labels - torch::sigmoid(features.matmul(w))) - w;
+    w = w + inverse_hessian(w).matmul(gradient);
   }
-  const auto p = torch::sigmoid(features.matmul(w));
-  hessian =
-      features.t().matmul(features * (p * (1 - p)).unsqueeze(-1)) + torch::eye(3, torch::kDouble);
-  const auto covariance = hessian.inverse();
+  const auto covariance = inverse_hessian(w);
 
   infer::AutoLaplaceApproximation guide(model);
   fit(model, guide, 0.05, 1500, {}, features, labels);
@@ -158,13 +159,19 @@ TEST_CASE(
   const auto loc = gaussian.median().at("w");
   const auto tril = gaussian->scale_tril();
   const auto fitted = tril.matmul(tril.t());
-  const double loc_error = ((loc - w).abs() / w.abs()).max().item<double>();
-  const double covariance_error =
-      ((fitted - covariance).abs() / covariance.abs()).max().item<double>();
+  auto largest_relative_error = [](const torch::Tensor& x, const torch::Tensor& exact) {
+    return ((x - exact).abs() / exact.abs()).max().item<double>();
+  };
+  const double loc_error = largest_relative_error(loc, w);
+  const double covariance_error = largest_relative_error(fitted, covariance);
   MESSAGE("Laplace vs Newton: loc " << loc_error << ", covariance " << covariance_error
                                     << " (largest relative errors)");
-  CHECK(loc_error < 0.01);
-  CHECK(covariance_error < 0.01);
+  // Adam stops within about 1e-3 of the MAP (the worst of 100 seeds: 7e-4 for loc, 0.9% for the
+  // covariance, whose smallest entry is the most sensitive); the Laplace covariance itself is
+  // the inverse Hessian at the fitted loc, to rounding.
+  CHECK(loc_error < 0.005);
+  CHECK(covariance_error < 0.03);
+  CHECK(largest_relative_error(fitted, inverse_hessian(loc)) < 1e-9);
   // The Gaussian guide samples around the MAP.
   const auto draws = infer::Predictive(model, gaussian, 2000, {"w"})(features, labels).at("w");
   CHECK(((draws.mean(0) - w).abs() < 4 * covariance.diagonal().sqrt() / std::sqrt(2000.0))
