@@ -100,13 +100,14 @@ class HandVAE {
 
   double step(const torch::Tensor& x) {
     optimizer_.zero_grad();
-    auto [z_loc, z_scale] = vae_->encoder->forward(x);
+    const auto q = vae_->encoder->forward(x);
+    const auto &z_loc = q.loc(), &z_scale = q.scale(), &z_log_scale = q.log_scale();
     auto z = z_loc + torch::randn_like(z_loc) * z_scale;
     auto probs = vae_->decoder->forward(z).loc;
     auto log_prior = -0.5 * z.square() - kHalfLog2Pi;
     auto log_lik =
         -torch::binary_cross_entropy(probs.clamp(eps_, 1 - eps_), x, {}, at::Reduction::None);
-    auto log_q = -0.5 * ((z - z_loc) / z_scale).square() - z_scale.log() - kHalfLog2Pi;
+    auto log_q = -0.5 * ((z - z_loc) * (-z_log_scale).exp()).square() - z_log_scale - kHalfLog2Pi;
     auto loss = -(log_prior.sum() + log_lik.sum() - log_q.sum());
     loss.backward();
     optimizer_.step();

@@ -66,12 +66,11 @@ ConditionalEncoderImpl::ConditionalEncoderImpl(const CVAEOptions& options)
       loc_(register_module("loc", nn::Linear(hidden_->output_size(), options.z_dim()))),
       scale_(register_module("scale", nn::Linear(hidden_->output_size(), options.z_dim()))) {}
 
-std::pair<torch::Tensor, torch::Tensor> ConditionalEncoderImpl::forward(
-    const torch::Tensor& x, const torch::Tensor& labels) {
+dist::Normal ConditionalEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
   const auto images = image_rows(x, labels, options_.image_size());
   const auto y = one_hot_labels(labels, options_.num_classes(), images.scalar_type());
   auto hidden = hidden_(torch::cat({images, y}, 1));
-  return {loc_(hidden), torch::exp(scale_(hidden))};
+  return dist::Normal::from_log_scale(loc_(hidden), scale_(hidden));
 }
 
 ConditionalDecoderImpl::ConditionalDecoderImpl(const CVAEOptions& options)
@@ -123,8 +122,7 @@ void CVAEImpl::guide(const torch::Tensor& x, const torch::Tensor& labels) {
   ppl::module("encoder", encoder);
   const auto images = image_rows(x, labels, options_.image_size());
   ppl::plate data("data", images.size(0));
-  auto [z_loc, z_scale] = encoder->forward(images, labels);
-  ppl::sample("latent", dist::Normal(z_loc, z_scale).to_event(1));
+  ppl::sample("latent", encoder->forward(images, labels).to_event(1));
 }
 
 torch::Tensor CVAEImpl::generate(const torch::Tensor& labels,
@@ -140,8 +138,7 @@ torch::Tensor CVAEImpl::generate(const torch::Tensor& labels,
 }
 
 torch::Tensor CVAEImpl::reconstruct_img(const torch::Tensor& x, const torch::Tensor& labels) {
-  auto [z_loc, z_scale] = encoder->forward(x, labels);
-  auto z = dist::Normal(z_loc, z_scale).sample();
+  auto z = encoder->forward(x, labels).sample({}, ppl::current_generator());
   return decoder->forward(z, labels);
 }
 

@@ -32,13 +32,14 @@ struct CVAEOptions {
 torch::Tensor one_hot_labels(const torch::Tensor& labels, int64_t num_classes,
                              torch::Dtype dtype = torch::kFloat);
 
-/// q(z | x, y): concat(image, one_hot(label)) -> hidden layers -> (loc, scale).
+/// q(z | x, y): concat(image, one_hot(label)) -> hidden layers -> loc and log sigma, as a Normal
+/// from its log-scale.
 class ConditionalEncoderImpl : public torch::nn::Module {
  public:
   explicit ConditionalEncoderImpl(const CVAEOptions& options);
-  /// x of shape (N, image_size) or (N, 1, 28, 28), labels (N); returns (z_loc, z_scale).
-  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x,
-                                                  const torch::Tensor& labels);
+  /// x of shape (N, image_size) or (N, 1, 28, 28), labels (N); q(z | x, y) of batch shape
+  /// (N, z_dim).
+  dist::Normal forward(const torch::Tensor& x, const torch::Tensor& labels);
 
  private:
   CVAEOptions options_;

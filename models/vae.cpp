@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace ppl::models {
 
@@ -96,10 +97,10 @@ EncoderImpl::EncoderImpl(const VAEOptions& options)
       loc_(register_module("loc", nn::Linear(hidden_->output_size(), options.z_dim()))),
       scale_(register_module("scale", nn::Linear(hidden_->output_size(), options.z_dim()))) {}
 
-std::pair<torch::Tensor, torch::Tensor> EncoderImpl::forward(const torch::Tensor& x) {
+dist::Normal EncoderImpl::forward(const torch::Tensor& x) {
   auto hidden = hidden_(x.reshape({-1, image_size_}));
-  auto log_scale = scale_(hidden);
-  return {loc_(hidden), torch::exp(log_variance_ ? 0.5 * log_scale : log_scale)};
+  auto head = scale_(hidden);
+  return dist::Normal::from_log_scale(loc_(hidden), log_variance_ ? 0.5 * head : head);
 }
 
 DecoderImpl::DecoderImpl(const VAEOptions& options)
@@ -141,7 +142,7 @@ dist::Independent VAEImpl::likelihood(const torch::Tensor& z) {
     case Likelihood::continuous_bernoulli:
       return dist::ContinuousBernoulli(pixels.loc).to_event(1);
     case Likelihood::gaussian:
-      return dist::Normal(pixels.loc, torch::exp(0.5 * pixels.log_var)).to_event(1);
+      return dist::Normal::from_log_scale(pixels.loc, 0.5 * pixels.log_var).to_event(1);
     case Likelihood::igaussian:
       return dist::Normal(pixels.loc, 1.0).to_event(1);
   }
@@ -168,15 +169,14 @@ torch::Tensor VAEImpl::model(const torch::Tensor& x) {
 void VAEImpl::guide(const torch::Tensor& x) {
   ppl::module("encoder", encoder);
   ppl::plate data("data", x.size(0));
-  auto [z_loc, z_scale] = encoder->forward(x);
+  auto posterior = encoder->forward(x);
   std::optional<handlers::ScaleMessenger> beta;
   if (options_.beta() != 1.0) beta.emplace(options_.beta());
-  ppl::sample("latent", dist::Normal(z_loc, z_scale).to_event(1));
+  ppl::sample("latent", posterior.to_event(1));
 }
 
 torch::Tensor VAEImpl::reconstruct_img(const torch::Tensor& x) {
-  auto [z_loc, z_scale] = encoder->forward(x);
-  auto z = dist::Normal(z_loc, z_scale).sample();
+  auto z = encoder->forward(x).sample({}, ppl::current_generator());
   return decoder->forward(z).loc;
 }
 

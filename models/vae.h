@@ -8,7 +8,6 @@
 #include <torch/torch.h>
 
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace ppl::models {
@@ -20,7 +19,7 @@ enum class Activation { softplus, relu, tanh };
 enum class Likelihood {
   bernoulli,             ///< Bernoulli(probs = sigmoid(.)); pixels in [0, 1] are scored as is
   continuous_bernoulli,  ///< ContinuousBernoulli(probs = sigmoid(.)), normalized on [0, 1]
-  gaussian,              ///< Normal(loc, exp(log_var / 2)): loc and log-variance per pixel
+  gaussian,              ///< Normal::from_log_scale(loc, log_var / 2): loc, log-variance per pixel
   igaussian,             ///< Normal(loc, 1): identity covariance
 };
 
@@ -60,12 +59,14 @@ class MLPImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MLP);
 
-/// q(z | x): image -> hidden layers -> (loc, scale).
+/// q(z | x): image -> hidden layers -> loc and the scale head (log sigma, or log sigma^2 with
+/// encoder_log_variance), as a Normal from its log-scale.
 class EncoderImpl : public torch::nn::Module {
  public:
   explicit EncoderImpl(const VAEOptions& options);
-  /// x of shape (batch, image_size) or (batch, 1, 28, 28); returns (z_loc, z_scale).
-  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);
+  /// x of shape (batch, image_size) or (batch, 1, 28, 28); q(z | x) of batch shape
+  /// (batch, z_dim).
+  dist::Normal forward(const torch::Tensor& x);
 
  private:
   int64_t image_size_;
@@ -106,7 +107,8 @@ class VAEImpl : public torch::nn::Module {
 
   /// p(x | z) for a batch of latents (batch, z_dim): an event of image_size pixels per row.
   dist::Independent likelihood(const torch::Tensor& z);
-  /// Encodes, draws z from q(z | x) and decodes: pixel means shaped like x's rows.
+  /// Encodes, draws z from q(z | x) (with the generator of ppl's draws, current_generator) and
+  /// decodes: pixel means shaped like x's rows.
   torch::Tensor reconstruct_img(const torch::Tensor& x);
 
   const VAEOptions& options() const { return options_; }

@@ -131,6 +131,12 @@ void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, P
   for (auto& [generator, state] : generators) generator.set_state(state);
 }
 
+void restore_generator(const ResumedRun& resumed, const std::string& name,
+                       at::Generator& generator) {
+  const auto saved = resumed.state.tensors.find(name);
+  if (saved != resumed.state.tensors.end()) generator.set_state(saved->second);
+}
+
 ResumedRun resume_from_checkpoint(const std::string& path, const nlohmann::json& model,
                                   int64_t epochs, ParamStore& store, optim::Optimizer& optimizer,
                                   const torch::Device& device, std::ostream& log) {
@@ -138,9 +144,9 @@ ResumedRun resume_from_checkpoint(const std::string& path, const nlohmann::json&
     fmt::print(log, "no checkpoint at {}: starting from scratch\n", path);
     return {};
   }
-  const Checkpoint c = load_checkpoint(path);
+  Checkpoint c = load_checkpoint(path);
   check_same_model(c, model, path);
-  ResumedRun resumed{c.epoch, {}};
+  ResumedRun resumed{c.epoch, {}, {}};
   try {
     resumed.history = history_from_json(c.metrics);
   } catch (const nlohmann::json::exception& e) {
@@ -148,6 +154,7 @@ ResumedRun resume_from_checkpoint(const std::string& path, const nlohmann::json&
         fmt::format("checkpoint '{}' has unreadable metrics: {}", path, e.what()));
   }
   restore_checkpoint(c, path, store, optimizer, device);
+  resumed.state = std::move(c.state);
   fmt::print(log, "resuming after epoch {} from {}\n", c.epoch, path);
   if (c.epoch >= epochs)
     fmt::print(log, "the checkpoint has {} epochs (--epochs {}): nothing to train\n", c.epoch,

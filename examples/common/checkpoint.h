@@ -4,6 +4,7 @@
 
 #include "examples/common/epoch_metrics.h"
 
+#include <ATen/core/Generator.h>
 #include <ppl/io/tensor_archive.h>
 #include <ppl/optim/optimizer.h>
 #include <ppl/params/param_store.h>
@@ -46,11 +47,18 @@ void check_same_model(const Checkpoint& checkpoint, const nlohmann::json& model,
 void restore_checkpoint(const Checkpoint& checkpoint, const std::string& path, ParamStore& store,
                         optim::Optimizer& optimizer, const torch::Device& device);
 
-/// Where a resumed run stands: the epochs completed and their metrics.
+/// Where a resumed run stands: the epochs completed, their metrics, and everything the
+/// checkpoint holds (for the states a program saves of its own, such as other generators).
 struct ResumedRun {
   int64_t epoch = 0;
   std::vector<EpochMetrics> history;
+  TensorArchive state;
 };
+
+/// Sets `generator` to the state `name` that the resumed checkpoint holds; leaves it as it is when
+/// there is none (a checkpoint written before the program saved that generator, or none at all).
+void restore_generator(const ResumedRun& resumed, const std::string& name,
+                       at::Generator& generator);
 
 /// A training run's `--resume`: when `path` exists, loads it, checks that it is for `model`,
 /// puts its state in place (restore_checkpoint) and returns where it stopped, saying on `log`

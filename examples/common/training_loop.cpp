@@ -2,6 +2,7 @@
 
 #include "examples/common/progress.h"
 
+#include <ATen/Context.h>
 #include <fmt/format.h>
 #include <torch/cuda.h>
 
@@ -15,6 +16,13 @@ torch::Device training_device(const std::string& name) {
     throw std::runtime_error(
         "--device cuda was asked for, but this build of LibTorch sees no CUDA device");
   return device;
+}
+
+at::Generator evaluation_generator(const torch::Device& device, uint64_t seed, int64_t rank) {
+  constexpr uint64_t kOffset = 0x9e3779b97f4a7c15;  // keeps it apart from the training's seeds
+  at::Generator generator = at::globalContext().defaultGenerator(device).clone();
+  generator.set_current_seed(seed + static_cast<uint64_t>(rank) + kOffset);
+  return generator;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

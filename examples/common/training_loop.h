@@ -5,6 +5,7 @@
 #include "examples/common/epoch_metrics.h"
 #include "examples/common/mnist.h"
 
+#include <ATen/core/Generator.h>
 #include <torch/types.h>
 
 #include <chrono>
@@ -17,6 +18,12 @@ namespace ppl::examples {
 /// The device named `name` ("cpu", "cuda"); std::runtime_error when it is CUDA and this build of
 /// LibTorch sees no CUDA device.
 torch::Device training_device(const std::string& name);
+
+/// The generator of a run's evaluations on `device` (test losses, importance-weighted bounds, the
+/// test epochs' images), seeded from the run's seed and the process's rank. Evaluating under a
+/// GeneratorScope of it leaves the training's random stream alone: how often a run tests never
+/// changes how it trains.
+at::Generator evaluation_generator(const torch::Device& device, uint64_t seed, int64_t rank = 0);
 
 /// Seconds on the steady clock since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);

@@ -104,6 +104,8 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
   ResumedRun resumed;
   if (o.resume) resumed = record.resume(o.epochs, store, svi.optimizer(), device, log);
   std::vector<EpochMetrics> history = std::move(resumed.history);
+  at::Generator evaluation = evaluation_generator(device, o.seed);  // the test epochs' draws
+  restore_generator(resumed, "rng/evaluation", evaluation);
 
   for (int64_t epoch = resumed.epoch + 1; epoch <= o.epochs; ++epoch) {
     EpochMetrics metrics = train_epoch(train_batches, epoch, o.progress, [&](int64_t i) {
@@ -112,16 +114,21 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
     fmt::print(log, "[epoch {:03d}]  average training loss: {:.4f}\n", epoch, metrics.train_loss);
 
     const auto test_start = Clock::now();
-    metrics.test_loss = test_loss(test_batches, [&](int64_t i) {
-      return svi.evaluate_loss(test_batches.batch(i), test_batches.labels(i));
-    });
-    fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}\n", epoch, *metrics.test_loss);
-    write_generated(cvae, device, o.seed, epoch, o.out_dir);
-    write_reconstructions(cvae, test_batches.batch(0), test_batches.labels(0), epoch, o.out_dir);
+    {
+      const GeneratorScope evaluating(evaluation);
+      metrics.test_loss = test_loss(test_batches, [&](int64_t i) {
+        return svi.evaluate_loss(test_batches.batch(i), test_batches.labels(i));
+      });
+      fmt::print(log, "[epoch {:03d}]  average test loss: {:.4f}\n", epoch, *metrics.test_loss);
+      write_generated(cvae, device, o.seed, epoch, o.out_dir);
+      write_reconstructions(cvae, test_batches.batch(0), test_batches.labels(0), epoch, o.out_dir);
+    }
     metrics.test_seconds = seconds_since(test_start);
     log.flush();
     history.push_back(metrics);
-    record.write_epoch(history, record.checkpoint(history), store, svi.optimizer(), device, log);
+    Checkpoint checkpoint = record.checkpoint(history);
+    checkpoint.state.tensors["rng/evaluation"] = evaluation.get_state();
+    record.write_epoch(history, checkpoint, store, svi.optimizer(), device, log);
   }
   return history;
 }

@@ -56,13 +56,15 @@ std::pair<double, int64_t> Processes::averaging_time() const {
   return {stats.reduce_seconds, stats.steps};
 }
 
-void Processes::add_rank_generators(Checkpoint& checkpoint) const {
+void Processes::add_rank_generators(Checkpoint& checkpoint, const at::Generator& evaluation) const {
   if (!group_) return;
-  const auto states =
-      group_->processes->allgather(at::detail::getDefaultCPUGenerator().get_state(),
-                                   "the random generator states for the checkpoint");
-  for (int64_t r = 1; r < world_size(); ++r)
-    checkpoint.state.tensors[fmt::format("rng/rank{}/cpu", r)] = states[r];
+  for (auto [name, generator] : {std::pair{"cpu", at::detail::getDefaultCPUGenerator()},
+                                 std::pair{"evaluation", evaluation}}) {
+    const auto states = group_->processes->allgather(
+        generator.get_state(), fmt::format("the {} generator states for the checkpoint", name));
+    for (int64_t r = 1; r < world_size(); ++r)
+      checkpoint.state.tensors[fmt::format("rng/rank{}/{}", r, name)] = states[r];
+  }
 }
 
 #else  // built without ppl::distributed: always one process
@@ -91,7 +93,7 @@ std::shared_ptr<infer::StepReducer> Processes::step_reducer() {
 std::pair<double, int64_t> Processes::averaging_time() const {
   return {0.0, 0};
 }
-void Processes::add_rank_generators(Checkpoint&) const {}
+void Processes::add_rank_generators(Checkpoint&, const at::Generator&) const {}
 
 #endif
 

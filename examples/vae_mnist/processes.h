@@ -6,6 +6,7 @@
 
 #include <ppl/infer/step_reducer.h>
 
+#include <ATen/core/Generator.h>
 #include <torch/types.h>
 
 #include <cstdint>
@@ -32,9 +33,10 @@ class Processes {
   std::shared_ptr<infer::StepReducer> step_reducer();
   /// Seconds spent averaging gradients by the step reducer, and the steps it averaged.
   std::pair<double, int64_t> averaging_time() const;
-  /// Adds the random generator states of ranks 1.. to the checkpoint that rank 0 writes (every
-  /// rank calls it), so that a run resumed on as many processes continues each rank's stream.
-  void add_rank_generators(Checkpoint& checkpoint) const;
+  /// Adds the states of ranks 1..'s CPU generator and `evaluation` generator to the checkpoint
+  /// that rank 0 writes ("rng/rankR/cpu", "rng/rankR/evaluation"; every rank calls it), so that
+  /// a run resumed on as many processes continues each rank's streams.
+  void add_rank_generators(Checkpoint& checkpoint, const at::Generator& evaluation) const;
 
  private:
   struct Group;  // the process group and its DataParallel

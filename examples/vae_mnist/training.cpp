@@ -102,9 +102,7 @@ void write_image_grids(models::VAE& vae, const torch::Tensor& test_images, int64
                        const std::string& out_dir) {
   torch::NoGradGuard no_grad;
   // Predictive without a guide runs the model on one blank image 64 times: 64 prior draws.
-  // Unconditioned, each run also draws the pixels, as it always has: the random stream that
-  // training goes on with, and so every published figure, stays as it was.
-  auto model = handlers::uncondition([&](const torch::Tensor& x) { vae->model(x); });
+  auto model = [&](const torch::Tensor& x) { vae->model(x); };
   const auto blank = torch::zeros({1, test_images.size(1)}, test_images.options());
   const auto latents = infer::Predictive(model, 64, {"latent"})(blank).at("latent");
   auto samples = vae->decoder->forward(latents).loc.clamp(0, 1);
@@ -153,7 +151,7 @@ Json write_tsne(models::VAE& vae, const MnistSplit& test, const TrainingOptions&
   const MnistBatches batches(test, 1000, /*shuffle=*/false, device, o.seed);
   std::vector<torch::Tensor> means;
   for (int64_t i = 0; i < batches.num_batches(); ++i)
-    means.push_back(vae->encoder->forward(batches.batch(i)).first.to(torch::kCPU));
+    means.push_back(vae->encoder->forward(batches.batch(i)).loc().to(torch::kCPU));
   const auto latents = torch::cat(means).to(torch::kFloat64);
   const auto labels = test.labels.to(torch::kInt64);
 
@@ -192,20 +190,23 @@ Json write_tsne(models::VAE& vae, const MnistSplit& test, const TrainingOptions&
               {"knn10_accuracy_latent", accuracy_latent}};
 }
 
-/// After a resume (which gave every rank rank 0's generator state): rank `rank`'s own state from
-/// the checkpoint, or, when the run that wrote it had fewer ranks, a seed of its own.
-void restore_rank_generator(const std::string& path, int64_t rank, const TrainingOptions& o,
-                            int64_t epoch) {
-  const std::string name = fmt::format("rng/rank{}/cpu", rank);
-  const auto archive = load_archive(path);
+/// After a resume (which gave every rank rank 0's generator state): rank `rank`'s own state of
+/// its CPU generator from the checkpoint, or, when the run that wrote it had fewer ranks, a seed
+/// of its own.
+void restore_rank_generator(const ResumedRun& resumed, int64_t rank, const TrainingOptions& o) {
   auto generator = at::detail::getDefaultCPUGenerator();
-  const auto saved = archive.tensors.find(name);
-  if (saved != archive.tensors.end()) {
+  const auto saved = resumed.state.tensors.find(fmt::format("rng/rank{}/cpu", rank));
+  if (saved != resumed.state.tensors.end()) {
     generator.set_state(saved->second);
   } else {
     generator.set_current_seed(o.seed + static_cast<uint64_t>(rank) +
-                               1000003 * static_cast<uint64_t>(epoch));
+                               1000003 * static_cast<uint64_t>(resumed.epoch));
   }
+}
+
+/// The checkpoint's name for rank `rank`'s evaluation generator.
+std::string evaluation_state_name(int64_t rank) {
+  return rank == 0 ? "rng/evaluation" : fmt::format("rng/rank{}/evaluation", rank);
 }
 
 /// std::invalid_argument naming the options out of range or unknown names.
@@ -299,6 +300,7 @@ class VaeTraining {
   ParamStore store_;
   ParamStoreScope store_scope_{store_};
   infer::SVI<ImageProgram, ImageProgram> svi_;
+  at::Generator evaluation_generator_;  // test() and evaluate_after_training() draw from it
   int64_t epochs_done_ = 0;
   std::vector<EpochMetrics> history_;
   nlohmann::json evaluations_ = nlohmann::json::object();
@@ -321,7 +323,8 @@ VaeTraining::VaeTraining(const TrainingOptions& o, const torch::Device& device,
       vae_(vae_options(o)),
       svi_([this](const torch::Tensor& x) { vae_->model(x); },
            [this](const torch::Tensor& x) { vae_->guide(x); },
-           optim::Adam(optim::AdamOptions(o.lr)), make_elbo(o)) {
+           optim::Adam(optim::AdamOptions(o.lr)), make_elbo(o)),
+      evaluation_generator_(evaluation_generator(device, o.seed, processes.rank())) {
   load_test();  // fail early if it is missing or corrupt
   vae_->to(device);
   // Registered up front so that a checkpoint loads straight into the modules.
@@ -331,7 +334,8 @@ VaeTraining::VaeTraining(const TrainingOptions& o, const torch::Device& device,
   if (!o.resume) return;
   ResumedRun resumed = record_.resume(o.epochs, store_, svi_.optimizer(), device, log_);
   if (processes.rank() > 0 && resumed.epoch > 0)
-    restore_rank_generator(record_.checkpoint_path(), processes.rank(), o, resumed.epoch);
+    restore_rank_generator(resumed, processes.rank(), o);
+  restore_generator(resumed, evaluation_state_name(processes.rank()), evaluation_generator_);
   epochs_done_ = resumed.epoch;
   history_ = std::move(resumed.history);
 }
@@ -361,6 +365,7 @@ EpochMetrics VaeTraining::train(int64_t epoch) {
 }
 
 void VaeTraining::test(EpochMetrics& metrics) {
+  const GeneratorScope evaluation(evaluation_generator_);
   const auto start = Clock::now();
   const MnistSplit test_set = load_test();
   const MnistBatches batches(test_set, o_.batch_size, /*shuffle=*/false, device_, o_.seed,
@@ -384,12 +389,14 @@ void VaeTraining::record(const EpochMetrics& metrics) {
   log_.flush();
   history_.push_back(metrics);
   Checkpoint checkpoint = record_.checkpoint(history_);
-  processes_.add_rank_generators(checkpoint);
+  checkpoint.state.tensors[evaluation_state_name(0)] = evaluation_generator_.get_state();
+  processes_.add_rank_generators(checkpoint, evaluation_generator_);
   if (processes_.rank() == 0)
     record_.write_epoch(history_, checkpoint, store_, svi_.optimizer(), device_, log_);
 }
 
 void VaeTraining::evaluate_after_training() {
+  const GeneratorScope evaluation(evaluation_generator_);
   std::vector<IwaeMetrics> iwae;
   for (int64_t k : o_.eval_iwae) {
     IwaeMetrics metrics;

@@ -62,6 +62,10 @@ class LocationScale : public DistributionBase<Derived> {
   constraints::ConstraintPtr support() const override { return constraints::real; }
 
  protected:
+  /// For a derived class that sets loc_ and scale_ itself, then calls `init`.
+  explicit LocationScale(std::optional<bool> validate_args)
+      : DistributionBase<Derived>(validate_args) {}
+
   std::vector<Arg> args() const override {
     return {{"loc", &loc_, constraints::real}, {"scale", &scale_, constraints::positive}};
   }

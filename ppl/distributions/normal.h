@@ -13,8 +13,26 @@ class Normal : public LocationScale<Normal> {
   using LocationScale::LocationScale;
   static constexpr const char* kName = "Normal";
 
+  /// Normal(loc, exp(log_scale)), for a network head that outputs a log-scale (pass
+  /// 0.5 * log_var for a log-variance). log_prob, entropy and the Normal-Normal KL read the
+  /// log-scale itself: log_prob is -z^2 / 2 - log_scale - log(2 pi) / 2 with
+  /// z = (x - loc) exp(-log_scale), and its gradient in log_scale is z^2 - 1. Neither forms
+  /// log(scale) nor divides by scale, so they stay finite where exp(log_scale) underflows.
+  /// Validation checks that loc and log_scale are not NaN.
+  static Normal from_log_scale(TensorOrNumber loc, TensorOrNumber log_scale,
+                               std::optional<bool> validate_args = std::nullopt);
+
+  /// log(scale): the tensor given to from_log_scale, else computed from scale.
+  torch::Tensor log_scale() const { return log_scale_.defined() ? log_scale_ : scale_.log(); }
+  /// Whether this Normal was made by from_log_scale.
+  bool has_log_scale() const { return log_scale_.defined(); }
+
   /// One autograd node with a closed-form backward (kernels/normal_log_prob.h).
   torch::Tensor log_prob(const torch::Tensor& value) const override;
+  torch::Tensor entropy() const override;
+
+ protected:
+  std::vector<Arg> args() const override;
 
  private:
   friend class LocationScale<Normal>;
@@ -25,6 +43,8 @@ class Normal : public LocationScale<Normal> {
   static constexpr double kStandardMean = 0;
   static constexpr double kStandardVariance = 1;
   static const double kStandardEntropy;
+
+  torch::Tensor log_scale_;  // defined only for from_log_scale
 };
 
 }  // namespace ppl::dist

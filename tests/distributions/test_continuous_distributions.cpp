@@ -13,6 +13,7 @@
 #include "ppl/distributions/dirichlet.h"
 #include "ppl/distributions/exponential.h"
 #include "ppl/distributions/gamma.h"
+#include "ppl/distributions/kl.h"
 #include "ppl/distributions/laplace.h"
 #include "ppl/distributions/normal.h"
 #include "ppl/distributions/student_t.h"
@@ -634,6 +635,89 @@ TEST_CASE("Normal's log_prob broadcasts a single value, loc or scale; gradients 
     CHECK(grads[i].sizes() == reference[i].sizes());
     CHECK(grads[i].allclose(reference[i], 1e-14, 1e-14));
   }
+}
+
+TEST_CASE("Normal::from_log_scale is Normal(loc, exp(log_scale)), gradients included") {
+  const auto value = f64({0.3, -1.2, 4.0}).requires_grad_();
+  const auto loc = f64({0.5, 0.1, -1.0}).requires_grad_();
+  const auto log_scale = f64({0.7, -0.4, 2.0}).requires_grad_();
+  const auto by_log = dist::Normal::from_log_scale(loc, log_scale);
+  const dist::Normal by_scale(loc, log_scale.exp());
+  CHECK(by_log.has_log_scale());
+  CHECK_FALSE(by_scale.has_log_scale());
+  CHECK(torch::equal(by_log.log_scale(), log_scale));
+  check_relative(by_log.scale(), by_scale.scale(), 1e-15);
+  check_relative(by_log.entropy(), by_scale.entropy(), 1e-14);
+  check_relative(by_log.variance(), by_scale.variance(), 1e-14);
+  check_relative(by_log.cdf(value), by_scale.cdf(value), 1e-14);
+  check_relative(by_log.icdf(f64({0.1, 0.5, 0.9})), by_scale.icdf(f64({0.1, 0.5, 0.9})), 1e-14);
+  CHECK(torch::equal(by_log.rsample({2}, generator(3)), by_scale.rsample({2}, generator(3))));
+
+  // log_prob and its first and second derivatives in value, loc and log_scale.
+  const auto weights = f64({1.0, -2.0, 0.5});
+  const auto lp_log = by_log.log_prob(value), lp_scale = by_scale.log_prob(value);
+  check_relative(lp_log, lp_scale, 1e-14);
+  const auto g_log =
+      torch::autograd::grad({(lp_log * weights).sum()}, {value, loc, log_scale}, {}, true, true);
+  const auto g_scale =
+      torch::autograd::grad({(lp_scale * weights).sum()}, {value, loc, log_scale}, {}, true, true);
+  for (size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    check_relative(g_log[i], g_scale[i], 1e-13);
+    const auto h_log = torch::autograd::grad({g_log[i].sum()}, {value, loc, log_scale}, {}, true);
+    const auto h_scale =
+        torch::autograd::grad({g_scale[i].sum()}, {value, loc, log_scale}, {}, true);
+    for (size_t j = 0; j < 3; ++j) check_relative(h_log[j], h_scale[j], 1e-12);
+  }
+
+  // The Normal-Normal KL, with either side or both from a log-scale.
+  const dist::Normal prior(f64({0.0, 1.0, -2.0}), f64({1.0, 0.5, 3.0}));
+  const auto prior_by_log = dist::Normal::from_log_scale(prior.loc(), prior.scale().log());
+  const auto expected = dist::kl_divergence(by_scale, prior);
+  check_relative(dist::kl_divergence(by_log, prior), expected, 1e-13);
+  check_relative(dist::kl_divergence(by_log, prior_by_log), expected, 1e-13);
+  check_relative(dist::kl_divergence(prior_by_log, by_scale), dist::kl_divergence(prior, by_scale),
+                 1e-13);
+
+  // expand keeps the log-scale.
+  const auto expanded = std::dynamic_pointer_cast<const dist::Normal>(by_log.expand_ptr({2, 3}));
+  REQUIRE(expanded);
+  CHECK(expanded->has_log_scale());
+  CHECK(expanded->log_scale().sizes() == torch::IntArrayRef({2, 3}));
+  check_relative(expanded->log_prob(value), lp_scale.expand({2, 3}), 1e-14);
+}
+
+TEST_CASE("Normal::from_log_scale stays finite where the scale's reciprocal overflows") {
+  // A float32 log-scale of -60 (scale 8.8e-27) and a value 1e-19 from loc: z = 1.1e7. Through
+  // the scale, d log_prob / d scale = (z^2 - 1) / scale overflows float32; through the
+  // log-scale, the gradient is z^2 - 1 = 1.3e14.
+  const auto value = torch::tensor({1e-19F, 0.0F});
+  const auto loc = torch::zeros({2});
+  const auto log_scale = torch::tensor({-60.0F, -60.0F}).requires_grad_();
+  const auto log_prob = dist::Normal::from_log_scale(loc, log_scale).log_prob(value);
+  const auto grad = torch::autograd::grad({log_prob.sum()}, {log_scale})[0];
+  const auto z = value.to(torch::kDouble) * std::exp(60.0);
+  check_relative(log_prob, -0.5 * z.square() + 60 - 0.5 * std::log(2 * kPi), 1e-6);
+  check_relative(grad, z.square() - 1, 1e-6);
+
+  const auto through_scale = dist::Normal(loc, log_scale.exp()).log_prob(value);
+  const auto grad_through_scale = torch::autograd::grad({through_scale.sum()}, {log_scale})[0];
+  CHECK_FALSE(grad_through_scale.isfinite().all().item<bool>());
+}
+
+TEST_CASE("Normal::from_log_scale validates loc and log_scale, not an underflowing scale") {
+  const ValidationScope on(true);
+  CHECK(contains(invalid_argument_of([] {
+                   dist::Normal::from_log_scale(0.0, torch::tensor({0.0, std::nan("")}));
+                 }),
+                 "Normal: argument 'log_scale' must be real"));
+  CHECK(contains(
+      invalid_argument_of([] { dist::Normal::from_log_scale(torch::ones(2), torch::ones(3)); }),
+      "Normal: loc and log_scale"));
+  // exp(-200) is 0 in float32: the scale underflows, the distribution is still well defined.
+  const auto tight = dist::Normal::from_log_scale(0.0F, torch::tensor(-200.0F));
+  CHECK(tight.scale().item<float>() == 0);
+  CHECK(tight.entropy().item<float>() < -190);
 }
 
 }  // namespace test_continuous_distributions

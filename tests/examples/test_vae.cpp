@@ -7,6 +7,7 @@
 #include "models/vae.h"
 #include "tests/synthetic_mnist.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -124,6 +125,34 @@ TEST_CASE("vae_mnist training writes its outputs and resumes exactly") {
   fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
   CHECK_THROWS_WITH_AS(ppl::examples::load_checkpoint(checkpoint),
                        doctest::Contains(checkpoint.c_str()), std::runtime_error);
+  fs::remove_all(data_dir);
+}
+
+TEST_CASE("how often vae_mnist tests, and with what, does not change its training losses") {
+  const auto data_dir = ppl::testing::make_synthetic_mnist_dir("ppl_vae_schedules");
+  auto training_lines = [&](int64_t test_frequency, int64_t test_iwae) {
+    auto options =
+        small_run(data_dir, fmt::format("{}/every{}_k{}", data_dir, test_frequency, test_iwae));
+    options.epochs = 4;
+    options.test_frequency = test_frequency;
+    options.test_iwae = test_iwae;
+    std::ostringstream log;
+    const auto history = ppl::examples::train_vae(options, log);
+    // The printed lines, and the losses to the last bit.
+    std::istringstream lines(log.str());
+    std::string line, training;
+    while (std::getline(lines, line))
+      if (line.find("average training loss") != std::string::npos) training += line + "\n";
+    for (const auto& epoch : history) training += fmt::format("{:.17g}\n", epoch.train_loss);
+    return std::make_pair(training, history);
+  };
+  const auto [every_epoch, tested] = training_lines(1, 5);  // with log p(x) estimates
+  const auto [seldom, untested] = training_lines(3, 0);
+  CHECK(tested[1].test_loss.has_value());
+  CHECK(tested[1].test_log_likelihood.has_value());
+  CHECK_FALSE(untested[1].test_loss.has_value());
+  MESSAGE(every_epoch);
+  CHECK(every_epoch == seldom);
   fs::remove_all(data_dir);
 }
 

@@ -137,7 +137,46 @@ struct NormalLogProb : torch::autograd::Function<NormalLogProb> {
   }
 };
 
+/// log N(value | loc, exp(log_scale)) as one autograd node, by tensor ops (network heads are
+/// large tensors).
+struct NormalLogProbFromLogScale : torch::autograd::Function<NormalLogProbFromLogScale> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& value,
+                               const torch::Tensor& loc, const torch::Tensor& log_scale) {
+    const torch::Tensor inverse_scale = (-log_scale).exp();
+    const torch::Tensor z = (value - loc) * inverse_scale;
+    ctx->save_for_backward({value, loc, log_scale, z, inverse_scale});
+    return z.square().mul_(-0.5).sub_(log_scale).sub_(kHalfLog2Pi);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& grad = grad_outputs[0];
+    const auto& value = saved[0];
+    const auto& loc = saved[1];
+    const auto& log_scale = saved[2];
+    // A backward that builds a graph recomputes z from the inputs, so that it has gradients.
+    const bool differentiable = torch::GradMode::is_enabled();
+    const auto inverse_scale = differentiable ? (-log_scale).exp() : saved[4];
+    const auto z = differentiable ? (value - loc) * inverse_scale : saved[3];
+    torch::Tensor grad_value, grad_loc, grad_log_scale;
+    if (ctx->needs_input_grad(0) || ctx->needs_input_grad(1)) {
+      const auto grad_z = grad * z * inverse_scale;  // d log_prob / d loc
+      if (ctx->needs_input_grad(0)) grad_value = at::sum_to(-grad_z, value.sizes());
+      if (ctx->needs_input_grad(1)) grad_loc = at::sum_to(grad_z, loc.sizes());
+    }
+    if (ctx->needs_input_grad(2))
+      grad_log_scale = at::sum_to(grad * (z.square() - 1), log_scale.sizes());
+    return {grad_value, grad_loc, grad_log_scale};
+  }
+};
+
 }  // namespace
+
+torch::Tensor normal_log_prob_from_log_scale(const torch::Tensor& value, const torch::Tensor& loc,
+                                             const torch::Tensor& log_scale) {
+  return NormalLogProbFromLogScale::apply(value, loc, log_scale);
+}
 
 torch::Tensor normal_log_prob(const torch::Tensor& value, const torch::Tensor& loc,
                               const torch::Tensor& scale) {

@@ -12,4 +12,10 @@ namespace ppl::dist::kernels {
 torch::Tensor normal_log_prob(const torch::Tensor& value, const torch::Tensor& loc,
                               const torch::Tensor& scale);
 
+/// log N(value | loc, exp(log_scale)), elementwise over the broadcast of the three, as one
+/// autograd node: -z^2 / 2 - log_scale - log(2 pi) / 2 with z = (value - loc) exp(-log_scale),
+/// and the gradient z^2 - 1 in log_scale, so a scale that underflows neither divides nor logs.
+torch::Tensor normal_log_prob_from_log_scale(const torch::Tensor& value, const torch::Tensor& loc,
+                                             const torch::Tensor& log_scale);
+
 }  // namespace ppl::dist::kernels
