@@ -184,8 +184,8 @@ class LocalRendezvous {
             "(its rank 0 is pid {}); choose another MASTER_PORT",
             directory_, pid ? std::to_string(*pid) : "unknown"));
       }
-      struct stat held {
-      }, named{};
+      struct stat held {};
+      struct stat named {};
       if (::fstat(fd, &held) == 0 && ::lstat(lock_path().c_str(), &named) == 0 &&
           held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
         lock_fd_ = fd;
@@ -400,12 +400,12 @@ struct ProcessGroup::Impl {
 
   /// Announces this rank and waits for every other one, naming those that do not come.
   void join() {
-    if (local) store->set(pid_key(options.rank()), bytes_of(std::to_string(::getpid())));
     if (store->add(join_key(options.rank()), 1) != 1)
       throw std::runtime_error(fmt::format(
           "distributed: rank {} joined twice at {}: two processes were started with RANK={}",
           options.rank(), rendezvous(), options.rank()));
     announced = true;
+    if (local) store->set(pid_key(options.rank()), bytes_of(std::to_string(::getpid())));
     if (options.rank() == 0)
       store->set("ppl/world_size", bytes_of(std::to_string(options.world_size())));
     // The world size first, so that a rank started with another one says so at once.
