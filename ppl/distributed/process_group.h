@@ -23,7 +23,9 @@ struct ProcessGroupOptions {
   TORCH_ARG(int64_t, world_size) = 1;
   /// The process's index on its machine (which GPU it uses).
   TORCH_ARG(int64_t, local_rank) = 0;
-  /// Where rank 0 serves the rendezvous store (a TCPStore).
+  /// Where rank 0 serves the rendezvous store (a TCPStore). A loopback address (127.x, ::1,
+  /// localhost) means a run on one machine: the ranks meet through a FileStore in the private
+  /// directory <$XDG_RUNTIME_DIR, else $TMPDIR, else /tmp>/ppl-rendezvous-<uid>-<master_port>.
   TORCH_ARG(std::string, master_addr) = "127.0.0.1";
   TORCH_ARG(int64_t, master_port) = 29500;
   /// "gloo", "nccl", or "auto": NCCL when `device` is CUDA and ppl has it, else Gloo.
@@ -51,9 +53,12 @@ class PeerFailure : public std::runtime_error {
 };
 
 /// The processes of one run. Constructing it joins the run: rank 0 serves the store at
-/// master_addr:master_port, every rank announces itself there and waits (up to the timeout)
-/// for all the others; std::runtime_error names an unreachable master, a port in use, the
-/// ranks that did not arrive, a WORLD_SIZE that differs from rank 0's or a rank taken twice.
+/// master_addr:master_port (or, on one machine, creates the rendezvous directory), every rank
+/// announces itself there and waits (up to the timeout) for all the others; std::runtime_error
+/// names an unreachable master, a port in use (a directory in use, not private, or left over
+/// from a dead run), the ranks that did not arrive, a WORLD_SIZE that differs from rank 0's or a
+/// rank taken twice. Destroying it on rank 0 of a local run removes the directory once the other
+/// ranks have left (waiting at most 10 s).
 ///
 /// Collectives are blocking and in place; every rank must make the same calls in the same
 /// order with tensors of the same shapes and dtype. A failure throws PeerFailure.

@@ -1,15 +1,20 @@
 // ppl/distributed: the torchrun environment, joining, the sampler, and data-parallel SVI in
 // several processes on 127.0.0.1 (ctest label "distributed"; the multi-process cases start
 // tests/distributed/worker.cpp through scripts/launch, whose paths ctest passes in
-// PPL_DP_WORKER and PPL_LAUNCH).
+// PPL_DP_WORKER and PPL_LAUNCH). Local runs meet in a private directory under
+// $XDG_RUNTIME_DIR, which the tests point at a directory of their own.
 #include <doctest/doctest.h>
 
+#include "tests/distributed/listening_sockets.h"
 #include "tests/support.h"
 
 #include <ppl/distributed.h>
 #include <ppl/ppl.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/stat.h>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -26,6 +31,8 @@ namespace {
 
 using namespace ppl;
 using ppl::testing::contains;
+using ppl::testing::is_loopback_address;
+using ppl::testing::listening_sockets;
 using ppl::testing::TempDir;
 using ppl::testing::what_of;
 using Clock = std::chrono::steady_clock;
@@ -59,6 +66,11 @@ class Environment {
 int64_t fresh_port() {
   static int64_t next = 30000 + (::getpid() % 20000);
   return next++;
+}
+
+/// Where local runs on `port` meet when $XDG_RUNTIME_DIR is `base`.
+std::string rendezvous_directory(const TempDir& base, int64_t port) {
+  return base / fmt::format("ppl-rendezvous-{}-{}", ::geteuid(), port);
 }
 
 const char* worker() {
@@ -173,16 +185,21 @@ TEST_CASE("options from torchrun's environment") {
                  "backend must be auto, gloo or nccl"));
 }
 
-TEST_CASE("joining: an unreachable master and ranks that never come are named, in time") {
+TEST_CASE("joining: a rank 0 and ranks that never come are named, in time; no directory stays") {
   using namespace std::chrono_literals;
+  const TempDir base;
+  const Environment runtime{{"XDG_RUNTIME_DIR", base.path.string()}};
   const auto start = Clock::now();
   const int64_t nobody = fresh_port();
   const std::string unreachable = what_of([&] {
     distributed::ProcessGroup(
         distributed::ProcessGroupOptions().rank(1).world_size(2).master_port(nobody).timeout(1s));
   });
-  CHECK(contains(unreachable,
-                 fmt::format("rank 1 of 2 could not reach the master at 127.0.0.1:{}", nobody)));
+  CHECK_MESSAGE(
+      contains(unreachable,
+               fmt::format("rank 1 of 2: rank 0 did not create the rendezvous directory {}",
+                           rendezvous_directory(base, nobody))),
+      unreachable);
 
   const std::string missing = what_of([&] {
     distributed::ProcessGroup(distributed::ProcessGroupOptions()
@@ -193,10 +210,13 @@ TEST_CASE("joining: an unreachable master and ranks that never come are named, i
   });
   CHECK(contains(missing, "ranks 1, 2 did not join"));
   CHECK(std::chrono::duration<double>(Clock::now() - start).count() < 30);
+  CHECK(std::filesystem::is_empty(base.path));
 }
 
-TEST_CASE("joining: a port in use, a rank taken twice and another WORLD_SIZE are named") {
+TEST_CASE("joining: a directory in use, a rank taken twice and another WORLD_SIZE are named") {
   using namespace std::chrono_literals;
+  const TempDir base;
+  const Environment runtime{{"XDG_RUNTIME_DIR", base.path.string()}};
   const auto options = distributed::ProcessGroupOptions().world_size(2).timeout(3s);
   // Ranks as threads of this process: c10d does not mind, and the messages are the same.
   // Joins; a group that forms is kept for `hold` so that later joiners still find the store.
@@ -218,11 +238,13 @@ TEST_CASE("joining: a port in use, a rank taken twice and another WORLD_SIZE are
   std::this_thread::sleep_for(300ms);  // rank 1 has joined by now
   const std::string twice =
       join(distributed::ProcessGroupOptions(options).rank(1).master_port(port));
-  CHECK_MESSAGE(contains(twice, "rank 1 joined twice"), twice);
+  const std::string directory = rendezvous_directory(base, port);
+  CHECK_MESSAGE(contains(twice, fmt::format("rank 1 joined twice at {}", directory)), twice);
   const std::string in_use = join(distributed::ProcessGroupOptions(options).master_port(port));
-  CHECK_MESSAGE(
-      contains(in_use, fmt::format("rank 0 could not serve the store on 127.0.0.1:{}", port)),
-      in_use);
+  CHECK_MESSAGE(contains(in_use, fmt::format("the rendezvous directory {} is in use by another "
+                                             "run on this machine (its rank 0 is pid {})",
+                                             directory, ::getpid())),
+                in_use);
   first.join();
   second.join();
   CHECK(rank0 == "(nothing thrown)");  // the first rank 1 and rank 0 make a group
@@ -236,6 +258,74 @@ TEST_CASE("joining: a port in use, a rank taken twice and another WORLD_SIZE are
       join(distributed::ProcessGroupOptions(options).rank(1).world_size(3).master_port(other_port)),
       "rank 1 of 3: WORLD_SIZE is 3 here but 2 on rank 0"));
   lonely.join();  // rank 0 gives up on its partner after the timeout
+  CHECK(std::filesystem::is_empty(base.path));
+}
+
+TEST_CASE("joining: the rendezvous directory is private while the group is up, then gone") {
+  using namespace std::chrono_literals;
+  const TempDir base;
+  const Environment runtime{{"XDG_RUNTIME_DIR", base.path.string()}};
+  const int64_t port = fresh_port();
+  const std::string directory = rendezvous_directory(base, port);
+  const auto options = distributed::ProcessGroupOptions().master_port(port).timeout(1s);
+  {
+    distributed::ProcessGroup group(options);
+    struct stat info {};
+    REQUIRE(::lstat(directory.c_str(), &info) == 0);
+    CHECK(S_ISDIR(info.st_mode));
+    CHECK((info.st_mode & 07777) == 0700);
+    CHECK(info.st_uid == ::geteuid());
+    for (const auto& socket : listening_sockets())
+      CHECK_MESSAGE(is_loopback_address(socket.address), socket.address, ":", socket.port);
+  }
+  CHECK_FALSE(std::filesystem::exists(directory));
+
+  // Refused, by rank 0 and by the others, when it is not private.
+  std::filesystem::create_directory(directory);
+  std::filesystem::permissions(directory, std::filesystem::perms::owner_all |
+                                              std::filesystem::perms::group_read |
+                                              std::filesystem::perms::group_exec);
+  for (int64_t rank : {0, 1}) {
+    const std::string open = what_of([&] {
+      distributed::ProcessGroup(distributed::ProcessGroupOptions(options).rank(rank).world_size(2));
+    });
+    CHECK_MESSAGE(contains(open, fmt::format("the rendezvous directory {} must be a directory of "
+                                             "uid {} with mode 700, but it is a directory owned "
+                                             "by uid {} with mode 750",
+                                             directory, ::geteuid(), ::geteuid())),
+                  open);
+  }
+  std::filesystem::remove(directory);
+  const TempDir elsewhere;
+  std::filesystem::permissions(elsewhere.path, std::filesystem::perms::owner_all);
+  std::filesystem::create_directory_symlink(elsewhere.path, directory);
+  const std::string link = what_of([&] { distributed::ProcessGroup group(options); });
+  CHECK_MESSAGE(contains(link, fmt::format("{} must be a directory of uid {} with mode 700, but it "
+                                           "is a symbolic link",
+                                           directory, ::geteuid())),
+                link);
+  CHECK(std::filesystem::is_empty(elsewhere.path));
+}
+
+TEST_CASE("the listener check sees a TCPStore listen beyond loopback") {
+  c10d::TCPStoreOptions server;
+  server.port = static_cast<uint16_t>(fresh_port());
+  server.isServer = true;
+  server.waitWorkers = false;
+  const auto store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", server);
+  std::vector<std::string> beyond_loopback;
+  for (const auto& socket : listening_sockets())
+    if (socket.port == server.port && !is_loopback_address(socket.address))
+      beyond_loopback.push_back(socket.address);
+  MESSAGE(fmt::format("a TCPStore on port {} listens on {}", server.port,
+                      fmt::join(beyond_loopback, ", ")));
+  CHECK_FALSE(beyond_loopback.empty());
+  CHECK_FALSE(is_loopback_address("0.0.0.0"));
+  CHECK_FALSE(is_loopback_address("::"));
+  CHECK_FALSE(is_loopback_address("::ffff:10.0.0.1"));
+  CHECK(is_loopback_address("127.0.0.1"));
+  CHECK(is_loopback_address("::1"));
+  CHECK(is_loopback_address("::ffff:127.0.0.1"));
 }
 
 TEST_CASE("one process: DataParallel steps exactly as plain SVI") {
@@ -348,6 +438,57 @@ TEST_CASE("a rank that dies is named by the others within the timeout; the check
   const auto checkpoint = load_archive(dir / "checkpoint.pt");
   CHECK(checkpoint.metadata.at("step").get<int64_t>() == 5);
   CHECK(losses_in(dir / "losses.txt").size() == 7);
+}
+
+TEST_CASE("a local run of 2 processes listens on loopback only and leaves no directory" *
+          doctest::skip(no_processes())) {
+  TempDir dir, base;
+  const int64_t port = fresh_port();
+  const Run run =
+      launch(2, dir.path.string(), "--steps 4 --listeners",
+             fmt::format("XDG_RUNTIME_DIR='{}' MASTER_PORT={}", base.path.string(), port));
+  REQUIRE_MESSAGE(run.status == 0, run.output);
+  for (int rank : {0, 1}) {
+    std::ifstream in(dir / fmt::format("listeners_rank{}.txt", rank));
+    REQUIRE(in.good());
+    int listeners = 0;
+    std::string address;
+    for (int socket_port = 0; in >> address >> socket_port; ++listeners)
+      CHECK_MESSAGE(is_loopback_address(address), "rank ", rank, " listens on ", address, ":",
+                    socket_port);
+    MESSAGE("rank ", rank, " listens on ", listeners, " socket(s)");
+  }
+  CHECK(std::filesystem::is_empty(base.path));
+}
+
+TEST_CASE("a rank 0 that dies is named; its directory is named as stale, then taken over" *
+          doctest::skip(no_processes())) {
+  using namespace std::chrono_literals;
+  TempDir dir, again, base;
+  const int64_t port = fresh_port();
+  const std::string environment = fmt::format(
+      "XDG_RUNTIME_DIR='{}' MASTER_PORT={} PPL_DIST_TIMEOUT=10", base.path.string(), port);
+  const Run run = launch(2, dir.path.string(), "--steps 20 --die-at 3 --die-rank 0", environment);
+  MESSAGE(run.output);
+  CHECK(run.status != 0);
+  CHECK(contains(run.output, "failed on rank 1 of 2: rank 0 did not answer"));
+  CHECK(run.seconds < 40);
+
+  // rank 0 had no time to remove its directory: a rank 1 that comes alone says so.
+  const std::string directory = rendezvous_directory(base, port);
+  const Environment runtime{{"XDG_RUNTIME_DIR", base.path.string()}};
+  const std::string alone = what_of([&] {
+    distributed::ProcessGroup(
+        distributed::ProcessGroupOptions().rank(1).world_size(2).master_port(port).timeout(1s));
+  });
+  CHECK_MESSAGE(contains(alone, fmt::format("rank 1 of 2: the rendezvous directory {} is left over "
+                                            "from a run whose rank 0 (pid",
+                                            directory)),
+                alone);
+  // The next run on that port takes it over, and removes it at the end.
+  const Run next = launch(2, again.path.string(), "--steps 4", environment);
+  CHECK_MESSAGE(next.status == 0, next.output);
+  CHECK(std::filesystem::is_empty(base.path));
 }
 
 namespace {

@@ -1,13 +1,17 @@
 // A data-parallel fit of a small regression whose latents are fitted by MAP (no random draws):
 // what the distributed tests run in one or several processes (through scripts/launch). Rank r
 // writes params_rank<r>.pt at the end; rank 0 also writes losses.txt (one line per step) and a
-// checkpoint every --checkpoint-every steps.
+// checkpoint every --checkpoint-every steps. With --listeners, rank r writes the TCP sockets it
+// listens on after the first step (the group is up and has run collectives) to
+// listeners_rank<r>.txt, "address port" per line.
 #include <ppl/distributed.h>
 #include <ppl/ppl.h>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <CLI/CLI.hpp>
+
+#include "tests/distributed/listening_sockets.h"
 
 #include <csignal>
 #include <fstream>
@@ -79,7 +83,7 @@ int main(int argc, char** argv) {
   int64_t die_at = -1, die_rank = 1, rank1_late_from = -1;
   uint64_t seed = 0;
   std::string out_dir = ".";
-  bool resume = false;
+  bool resume = false, listeners = false;
   CLI::App app{"data-parallel MAP regression (a test program)"};
   app.add_option("--steps", steps, "Steps in all (a resumed run counts the checkpoint's)");
   app.add_option("--batch-size", batch_size, "Global batch size");
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed);
   app.add_option("--out-dir", out_dir);
   app.add_flag("--resume", resume, "Continue from out-dir/checkpoint.pt");
+  app.add_flag("--listeners", listeners, "Write listeners_rank<r>.txt after the first step");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -120,6 +125,11 @@ int main(int argc, char** argv) {
       const double loss =
           svi.step(data.x.index_select(0, rows), data.y.index_select(0, rows), step >= late_from);
       if (rank == 0) losses << fmt::format("{:.9g}\n", loss) << std::flush;
+      if (listeners && step == 0) {
+        std::ofstream out(fmt::format("{}/listeners_rank{}.txt", out_dir, rank));
+        for (const auto& socket : testing::listening_sockets())
+          out << socket.address << ' ' << socket.port << '\n';
+      }
       if (rank == 0 && checkpoint_every > 0 && (step + 1) % checkpoint_every == 0)
         save_checkpoint(checkpoint, step + 1, svi.optimizer());
     }
