@@ -48,7 +48,7 @@ int main() {
       ppl::models::bayesian_regression_model, ppl::models::bayesian_regression_guide,
       ppl::optim::Adam(ppl::optim::AdamOptions(0.05)), ppl::infer::Trace_ELBO());
 #ifdef CONSUMER_DISTRIBUTED
-  // ppl::distributed: the steps averaged over a process group of one, served on 127.0.0.1.
+  // ppl::distributed: the steps averaged over a process group of one, on this machine.
   auto group = std::make_shared<ppl::distributed::ProcessGroup>(
       ppl::distributed::ProcessGroupOptions().master_port(30000 + ::getpid() % 20000));
   regression.set_reducer(std::make_shared<ppl::distributed::DataParallel>(group));
