@@ -2,6 +2,7 @@
 
 #include "examples/common/progress.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <fmt/format.h>
 #include <torch/cuda.h>
@@ -20,8 +21,13 @@ torch::Device training_device(const std::string& name) {
 
 at::Generator evaluation_generator(const torch::Device& device, uint64_t seed, int64_t rank) {
   constexpr uint64_t kOffset = 0x9e3779b97f4a7c15;  // keeps it apart from the training's seeds
+  const uint64_t evaluation_seed = seed + static_cast<uint64_t>(rank) + kOffset;
+  if (!device.is_cuda()) return at::make_generator<at::CPUGeneratorImpl>(evaluation_seed);
+  // A CPU build cannot name CUDA's generator type, so a CUDA one is a copy of the device's. In
+  // LibTorch 1.13 GeneratorImpl::clone keeps an extra weak reference: the copy, one per run, is
+  // never freed.
   at::Generator generator = at::globalContext().defaultGenerator(device).clone();
-  generator.set_current_seed(seed + static_cast<uint64_t>(rank) + kOffset);
+  generator.set_current_seed(evaluation_seed);
   return generator;
 }
 
