@@ -16,9 +16,10 @@ class Normal : public LocationScale<Normal> {
   /// Normal(loc, exp(log_scale)), for a network head that outputs a log-scale (pass
   /// 0.5 * log_var for a log-variance). log_prob, entropy and the Normal-Normal KL read the
   /// log-scale itself: log_prob is -z^2 / 2 - log_scale - log(2 pi) / 2 with
-  /// z = (x - loc) exp(-log_scale), and its gradient in log_scale is z^2 - 1. Neither forms
-  /// log(scale) nor divides by scale, so they stay finite where exp(log_scale) underflows.
-  /// Validation checks that loc and log_scale are not NaN.
+  /// z = (x - loc) exp(-log_scale), and its gradient in log_scale is z^2 - 1: finite wherever
+  /// z^2 is, while through the scale it is ((z^2 - 1) / scale) * scale, whose first factor
+  /// overflows first. Validation checks that loc and log_scale are not NaN (a scale that
+  /// underflows to 0 is no error).
   static Normal from_log_scale(TensorOrNumber loc, TensorOrNumber log_scale,
                                std::optional<bool> validate_args = std::nullopt);
 

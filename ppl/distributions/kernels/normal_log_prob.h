@@ -14,7 +14,7 @@ torch::Tensor normal_log_prob(const torch::Tensor& value, const torch::Tensor& l
 
 /// log N(value | loc, exp(log_scale)), elementwise over the broadcast of the three, as one
 /// autograd node: -z^2 / 2 - log_scale - log(2 pi) / 2 with z = (value - loc) exp(-log_scale),
-/// and the gradient z^2 - 1 in log_scale, so a scale that underflows neither divides nor logs.
+/// and the gradient z^2 - 1 in log_scale: no division by the scale, no log of it.
 torch::Tensor normal_log_prob_from_log_scale(const torch::Tensor& value, const torch::Tensor& loc,
                                              const torch::Tensor& log_scale);
 
