@@ -33,8 +33,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 torch::Tensor kl_normal_normal(const Normal& p, const Normal& q) {
   if (p.has_log_scale() || q.has_log_scale()) {  // through the log-scales: no log, no division
-    const auto log_ratio = p.log_scale() - q.log_scale();
-    const auto mean_term = ((p.loc() - q.loc()) * (-q.log_scale()).exp()).square();
+    const auto q_log_scale = q.log_scale();
+    const auto log_ratio = p.log_scale() - q_log_scale;
+    const auto mean_term = ((p.loc() - q.loc()) * (-q_log_scale).exp()).square();
     return 0.5 * ((2 * log_ratio).exp() + mean_term - 1) - log_ratio;
   }
   const auto variance_ratio = (p.scale() / q.scale()).square();
