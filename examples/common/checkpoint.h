@@ -55,6 +55,10 @@ struct ResumedRun {
   TensorArchive state;
 };
 
+/// The key of the evaluation generator's state (training_loop.h's evaluation_generator) in a
+/// checkpoint: a single process's, or rank 0's.
+inline constexpr const char* kEvaluationGeneratorState = "rng/evaluation";
+
 /// Sets `generator` to the state `name` that the resumed checkpoint holds; leaves it as it is when
 /// there is none (a checkpoint written before the program saved that generator, or none at all).
 void restore_generator(const ResumedRun& resumed, const std::string& name,

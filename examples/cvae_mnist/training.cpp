@@ -105,7 +105,7 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
   if (o.resume) resumed = record.resume(o.epochs, store, svi.optimizer(), device, log);
   std::vector<EpochMetrics> history = std::move(resumed.history);
   at::Generator evaluation = evaluation_generator(device, o.seed);  // the test epochs' draws
-  restore_generator(resumed, "rng/evaluation", evaluation);
+  restore_generator(resumed, kEvaluationGeneratorState, evaluation);
 
   for (int64_t epoch = resumed.epoch + 1; epoch <= o.epochs; ++epoch) {
     EpochMetrics metrics = train_epoch(train_batches, epoch, o.progress, [&](int64_t i) {
@@ -127,7 +127,7 @@ std::vector<EpochMetrics> train_cvae(const CvaeTrainingOptions& o, std::ostream&
     log.flush();
     history.push_back(metrics);
     Checkpoint checkpoint = record.checkpoint(history);
-    checkpoint.state.tensors["rng/evaluation"] = evaluation.get_state();
+    checkpoint.state.tensors[kEvaluationGeneratorState] = evaluation.get_state();
     record.write_epoch(history, checkpoint, store, svi.optimizer(), device, log);
   }
   return history;

@@ -195,18 +195,14 @@ Json write_tsne(models::VAE& vae, const MnistSplit& test, const TrainingOptions&
 /// of its own.
 void restore_rank_generator(const ResumedRun& resumed, int64_t rank, const TrainingOptions& o) {
   auto generator = at::detail::getDefaultCPUGenerator();
-  const auto saved = resumed.state.tensors.find(fmt::format("rng/rank{}/cpu", rank));
-  if (saved != resumed.state.tensors.end()) {
-    generator.set_state(saved->second);
-  } else {
-    generator.set_current_seed(o.seed + static_cast<uint64_t>(rank) +
-                               1000003 * static_cast<uint64_t>(resumed.epoch));
-  }
+  generator.set_current_seed(o.seed + static_cast<uint64_t>(rank) +
+                             1000003 * static_cast<uint64_t>(resumed.epoch));
+  restore_generator(resumed, fmt::format("rng/rank{}/cpu", rank), generator);
 }
 
 /// The checkpoint's name for rank `rank`'s evaluation generator.
 std::string evaluation_state_name(int64_t rank) {
-  return rank == 0 ? "rng/evaluation" : fmt::format("rng/rank{}/evaluation", rank);
+  return rank == 0 ? kEvaluationGeneratorState : fmt::format("rng/rank{}/evaluation", rank);
 }
 
 /// std::invalid_argument naming the options out of range or unknown names.
